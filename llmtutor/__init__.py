@@ -1,0 +1,1 @@
+"""llmtutor: a terminal tutor that teaches how language models learn."""

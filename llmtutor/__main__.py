@@ -1,0 +1,3 @@
+from llmtutor.cli import main
+
+main()

@@ -1,0 +1,62 @@
+"""The home screen: every lesson, in teaching order."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from llmtutor.curriculum import Catalog, Lesson
+
+if TYPE_CHECKING:
+    from llmtutor.app.tutor import TutorApp
+
+
+def _lesson_label(number: int, lesson: Lesson) -> Text:
+    steps = f"{len(lesson.steps)} step" + ("s" if len(lesson.steps) != 1 else "")
+    label = Text.assemble(
+        (f"{number:>2}. ", "dim"),
+        (lesson.title, "bold"),
+        (f"  {lesson.id} · {steps}", "dim"),
+    )
+    if lesson.summary:
+        label.append(f"\n    {lesson.summary}")
+    return label
+
+
+class HomeScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "app.quit", "Quit"),
+        Binding("escape", "app.quit", "Quit", show=False),
+    ]
+
+    def __init__(self, catalog: Catalog) -> None:
+        super().__init__()
+        self.catalog = catalog
+
+    def compose(self) -> ComposeResult:
+        yield Static(
+            Text.assemble(("llmtutor", "bold"), "  ·  how language models learn"), id="home-title"
+        )
+        yield Static(
+            "Each lesson computes every value from its inputs and reveals it step by step. "
+            "Pick a lesson and press Enter.",
+            id="home-intro",
+        )
+        options = [
+            Option(_lesson_label(number, lesson), id=lesson.id)
+            for number, lesson in enumerate(self.catalog.lessons, start=1)
+        ]
+        yield OptionList(*options, id="lesson-list")
+        yield Footer()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        lesson = self.catalog.get(event.option.id or "")
+        if lesson is not None:
+            app: TutorApp = self.app  # type: ignore[assignment]
+            app.open_lesson(lesson)

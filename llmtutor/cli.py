@@ -1,0 +1,137 @@
+"""The `llmtutor` command. The Textual app is imported only by the commands that open it."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from llmtutor.curriculum import Catalog, InputError, Lesson, load_catalog, suggest
+
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+class UsageProblem(click.UsageError):
+    """A usage error reported as one line, like every other usage error of the tool."""
+
+
+def _catalog() -> Catalog:
+    catalog = load_catalog()
+    for problem in catalog.problems:  # a broken built-in lesson is skipped, never fatal
+        click.echo(f"llmtutor: warning: {problem}", err=True)
+    return catalog
+
+
+def _find_lesson(catalog: Catalog, name: str) -> Lesson:
+    lesson = catalog.get(name)
+    if lesson is None:
+        known = ", ".join(catalog.ids)
+        raise UsageProblem(
+            f"no lesson named {name!r}{suggest(name, catalog.ids)}; lessons: {known}"
+        )
+    return lesson
+
+
+def _parse_sets(lesson: Lesson, sets: tuple[str, ...]) -> dict[str, float]:
+    texts: dict[str, str] = {}
+    for item in sets:
+        key, equals, value = item.partition("=")
+        if not equals or not key.strip():
+            raise UsageProblem(f"--set takes KEY=VALUE, like --set w1=0.7, not {item!r}")
+        texts[key.strip()] = value
+    try:
+        return lesson.parse_overrides(texts)
+    except InputError as error:
+        raise UsageProblem(str(error)) from None
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="llmtutor")
+@click.pass_context
+def cli(context: click.Context) -> None:
+    """A terminal tutor for how language models learn.
+
+    Run with no command to open the lessons.
+    """
+    if context.invoked_subcommand is None:
+        _run_app(_catalog())
+
+
+@cli.command("lessons")
+def list_lessons() -> None:
+    """List the lessons: id, title and number of steps."""
+    catalog = _catalog()
+    width = max((len(lesson.id) for lesson in catalog.lessons), default=0)
+    for lesson in catalog.lessons:
+        steps = f"{len(lesson.steps)} step" + ("s" if len(lesson.steps) != 1 else "")
+        click.echo(f"{lesson.id:<{width}}  {lesson.title}  ({steps})")
+
+
+@cli.command("lesson")
+@click.argument("name")
+@click.option("--step", type=int, default=1, show_default=True, help="Open at this step.")
+@click.option("--plain", is_flag=True, help="Print the whole lesson as text and exit.")
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Change an input of the lesson (repeatable), e.g. --set w1=0.7.",
+)
+def open_lesson(name: str, step: int, plain: bool, sets: tuple[str, ...]) -> None:
+    """Open lesson NAME (see `llmtutor lessons`)."""
+    catalog = _catalog()
+    lesson = _find_lesson(catalog, name)
+    values = _parse_sets(lesson, sets)
+    if not 1 <= step <= len(lesson.steps):
+        raise UsageProblem(f"--step must be between 1 and {len(lesson.steps)} for {name!r}")
+    if plain:
+        from llmtutor.plain import make_console, print_lesson
+
+        print_lesson(lesson, lesson.compute(values), values, make_console())
+        return
+    _run_app(catalog, lesson, step - 1, values)
+
+
+def _run_app(
+    catalog: Catalog,
+    lesson: Lesson | None = None,
+    step: int = 0,
+    values: dict[str, float] | None = None,
+) -> None:
+    if not sys.stdout.isatty() or not sys.stdin.isatty():
+        raise UsageProblem("the tutor needs a terminal; use --plain to print a lesson instead")
+    from llmtutor.app import create_app
+
+    create_app(catalog, lesson=lesson, step=step, values=values).run()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: one-line errors, exit 2 for usage errors, quiet on broken pipes and Ctrl+C."""
+    try:
+        cli.main(args=argv, prog_name="llmtutor", standalone_mode=False)
+    except click.UsageError as error:
+        hint = ""
+        if not isinstance(error, UsageProblem):
+            command = error.ctx.command_path if error.ctx else "llmtutor"
+            hint = f" (see '{command} --help')"
+        click.echo(f"llmtutor: error: {error.format_message()}{hint}", err=True)
+        sys.exit(EXIT_USAGE)
+    except click.exceptions.Abort:
+        sys.exit(EXIT_INTERRUPTED)
+    except click.ClickException as error:
+        click.echo(f"llmtutor: error: {error.format_message()}", err=True)
+        sys.exit(error.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(EXIT_INTERRUPTED)
+    except BrokenPipeError:
+        # The reader went away (`llmtutor lesson adam --plain | head`): exit quietly, and
+        # point stdout at /dev/null so the interpreter's final flush does not complain.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,293 @@
+"""Read lesson files from `lessons/` and check them, reporting each problem at its line.
+
+A lesson file is TOML data. It names a computation from the engine, gives the inputs the
+learner may change with their defaults, and lists steps; each step reveals values of the
+computation's trace. Nothing in the file is executed: text is only ever displayed, with
+`{name}` placeholders replaced by computed values.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from llmtutor.curriculum.locate import KeyPath, LineIndex
+from llmtutor.curriculum.model import Lesson, Step, placeholders
+from llmtutor.engine import COMPUTATIONS
+
+LESSON_KEYS = {"id", "title", "summary", "order", "computation", "diagram", "inputs", "steps"}
+STEP_KEYS = {"title", "text", "reveal"}
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+MAX_TEXT = 20_000  # characters in one text; a lesson step is a screenful, not a book
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: Path
+    message: str
+    line: int | None = None
+    column: int | None = None
+    key: str | None = None
+
+    def __str__(self) -> str:
+        if self.line is not None:
+            where = f"{self.path}:{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+            return f"{where}: {self.message}"
+        if self.key:
+            return f"{self.path}: {self.key}: {self.message}"
+        return f"{self.path}: {self.message}"
+
+
+class LessonFileError(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def builtin_lessons_dir() -> Path:
+    """Where the lessons that ship with llmtutor are: inside an installed wheel, or the
+    top-level `lessons/` of a source checkout (editable installs and tests)."""
+    package = Path(__file__).resolve().parent.parent
+    packaged = package / "_lessons"
+    return packaged if packaged.is_dir() else package.parent / "lessons"
+
+
+def suggest(name: str, choices: list[str]) -> str:
+    """`" (did you mean 'x'?)"` for the closest choice, or nothing."""
+    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.5)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _key_text(path: KeyPath) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
+class _Checker:
+    """Collects every problem of one file instead of stopping at the first."""
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        self.index = LineIndex(text)
+        self.problems: list[Problem] = []
+
+    def error(self, path: KeyPath, message: str, needle: str | None = None) -> None:
+        found = self.index.find_after(path, needle) if needle else None
+        if found:
+            line, column = found
+            self.problems.append(Problem(self.path, message, line, column, _key_text(path)))
+        else:
+            line = self.index.line_of(path)
+            self.problems.append(Problem(self.path, message, line, None, _key_text(path)))
+
+    def text(self, data: dict[str, Any], key: str, where: KeyPath, required: bool = True) -> str:
+        value = data.get(key)
+        if value is None:
+            if required:
+                self.error(where, f"missing {key!r}")
+            return ""
+        if not isinstance(value, str):
+            self.error((*where, key), f"{key!r} must be text, not {_kind(value)}")
+            return ""
+        if required and not value.strip():
+            self.error((*where, key), f"{key!r} must not be empty")
+        if len(value) > MAX_TEXT:
+            self.error((*where, key), f"{key!r} is {len(value)} characters; at most {MAX_TEXT}")
+        return value
+
+
+def _kind(value: object) -> str:
+    names = {bool: "true/false", int: "a number", float: "a number", str: "text", list: "a list"}
+    return names.get(type(value), "a table" if isinstance(value, dict) else type(value).__name__)
+
+
+def load_lesson(path: Path) -> Lesson:
+    """Read and check one lesson file. Raises LessonFileError listing every problem."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise LessonFileError([Problem(path, f"cannot read the file: {error}")]) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        message = str(error)
+        where = re.search(r"\(at line (\d+), column (\d+)\)", message)
+        if where:
+            message = message[: where.start()].strip()
+            line, column = int(where.group(1)), int(where.group(2))
+            problem = Problem(path, f"not valid TOML: {message}", line, column)
+            raise LessonFileError([problem]) from None
+        raise LessonFileError([Problem(path, f"not valid TOML: {message}")]) from None
+
+    check = _Checker(path, text)
+    for key in data:
+        if key not in LESSON_KEYS:
+            check.error((key,), f"unknown key {key!r}{suggest(key, sorted(LESSON_KEYS))}")
+
+    lesson_id = check.text(data, "id", ())
+    if lesson_id and not ID_PATTERN.match(lesson_id):
+        check.error(("id",), f"id {lesson_id!r} must be lower-case letters, digits and dashes")
+    title = check.text(data, "title", ())
+    summary = check.text(data, "summary", (), required=False)
+    order = data.get("order", 1000)
+    if isinstance(order, bool) or not isinstance(order, int):
+        check.error(("order",), f"'order' must be a whole number, not {_kind(order)}")
+        order = 1000
+
+    computation = None
+    name = data.get("computation")
+    if name is None:
+        check.error((), "missing 'computation'")
+    elif not isinstance(name, str) or name not in COMPUTATIONS:
+        known = sorted(COMPUTATIONS)
+        hint = suggest(name, known) if isinstance(name, str) else ""
+        check.error(
+            ("computation",), f"unknown computation {name!r}{hint}; known: {', '.join(known)}"
+        )
+    else:
+        computation = COMPUTATIONS[name]
+
+    defaults = _check_inputs(check, data.get("inputs", {}), computation)
+    produced: set[str] = set()
+    if computation is not None and not check.problems:
+        produced = set(computation.run(defaults))
+
+    diagram = data.get("diagram")
+    if diagram is not None and computation is not None and diagram not in computation.diagrams:
+        known = ", ".join(computation.diagrams) or "none"
+        check.error(("diagram",), f"unknown diagram {diagram!r} for {name!r}; known: {known}")
+
+    steps = _check_steps(check, data.get("steps"), produced if computation else None)
+    if check.problems:
+        raise LessonFileError(check.problems)
+    assert computation is not None
+    return Lesson(
+        id=lesson_id,
+        title=title,
+        summary=summary,
+        computation=computation,
+        defaults=defaults,
+        steps=tuple(steps),
+        path=path,
+        diagram=diagram,
+        order=order,
+    )
+
+
+def _check_inputs(check: _Checker, inputs: object, computation: Any) -> dict[str, float]:
+    if not isinstance(inputs, dict):
+        check.error(("inputs",), f"'inputs' must be a table of name = number, not {_kind(inputs)}")
+        return {}
+    defaults: dict[str, float] = {}
+    for key, value in inputs.items():
+        spec = computation.input(key) if computation else None
+        if computation is not None and spec is None:
+            known = [s.name for s in computation.inputs]
+            check.error(
+                ("inputs", key),
+                f"{computation.name!r} has no input {key!r}{suggest(key, known)}; "
+                f"its inputs: {', '.join(known)}",
+            )
+            continue
+        if spec is None:
+            continue
+        problem = spec.check(value)
+        if problem:
+            check.error(("inputs", key), problem)
+        else:
+            defaults[key] = float(value)
+    return defaults
+
+
+def _check_steps(check: _Checker, steps: object, produced: set[str] | None) -> list[Step]:
+    if steps is None:
+        check.error((), "missing 'steps': a lesson needs at least one [[steps]] table")
+        return []
+    if not isinstance(steps, list) or not all(isinstance(s, dict) for s in steps):
+        check.error(("steps",), "'steps' must be written as [[steps]] tables")
+        return []
+    if not steps:
+        check.error(("steps",), "a lesson needs at least one step")
+    result = []
+    for index, step in enumerate(steps):
+        where: KeyPath = ("steps", index)
+        for key in step:
+            if key not in STEP_KEYS:
+                check.error(
+                    (*where, key), f"unknown step key {key!r}{suggest(key, sorted(STEP_KEYS))}"
+                )
+        title = check.text(step, "title", where)
+        text = check.text(step, "text", where)
+        reveal = step.get("reveal", [])
+        if not isinstance(reveal, list) or not all(isinstance(r, str) for r in reveal):
+            check.error(
+                (*where, "reveal"), '\'reveal\' must be a list of value names, like ["h", "a"]'
+            )
+            reveal = []
+        if produced is not None and produced:
+            for name in reveal:
+                if name not in produced:
+                    check.error(
+                        (*where, "reveal"),
+                        f"step {index + 1} reveals {name!r}, which the computation does not "
+                        f"produce{suggest(name, sorted(produced))}",
+                        needle=f'"{name}"',
+                    )
+            for name in placeholders(title) + placeholders(text):
+                if name not in produced:
+                    check.error(
+                        (*where, "text"),
+                        f"step {index + 1} mentions {{{name}}}, which the computation does not "
+                        f"produce{suggest(name, sorted(produced))}",
+                        needle=f"{{{name}}}",
+                    )
+        result.append(Step(title=title, text=text, reveal=tuple(reveal)))
+    return result
+
+
+@dataclass
+class Catalog:
+    lessons: list[Lesson]
+    problems: list[Problem]
+
+    def get(self, lesson_id: str) -> Lesson | None:
+        return next((lesson for lesson in self.lessons if lesson.id == lesson_id), None)
+
+    @property
+    def ids(self) -> list[str]:
+        return [lesson.id for lesson in self.lessons]
+
+
+def load_catalog(directory: Path | None = None) -> Catalog:
+    """Load every `*.toml` lesson in `directory` (default: the built-in lessons).
+
+    A bad file is reported and skipped; the others still load.
+    """
+    directory = directory or builtin_lessons_dir()
+    lessons: list[Lesson] = []
+    problems: list[Problem] = []
+    seen: dict[str, Path] = {}
+    for path in sorted(directory.glob("*.toml")):
+        try:
+            lesson = load_lesson(path)
+        except LessonFileError as error:
+            problems.extend(error.problems)
+            continue
+        if lesson.id in seen:
+            line = LineIndex(path.read_text(encoding="utf-8")).line_of(("id",))
+            problems.append(
+                Problem(path, f"id {lesson.id!r} is also used by {seen[lesson.id]}", line)
+            )
+            continue
+        seen[lesson.id] = path
+        lessons.append(lesson)
+    lessons.sort(key=lambda lesson: (lesson.order, lesson.id))
+    return Catalog(lessons, problems)

@@ -1,0 +1,8 @@
+"""Pure computation: every number the tutor shows comes from here. No UI, no torch."""
+
+from llmtutor.engine.inputs import InputSpec
+from llmtutor.engine.numbers import fmt, term
+from llmtutor.engine.registry import COMPUTATIONS, Computation
+from llmtutor.engine.trace import Quantity, Trace
+
+__all__ = ["COMPUTATIONS", "Computation", "InputSpec", "Quantity", "Trace", "fmt", "term"]

@@ -1,0 +1,35 @@
+"""How numbers are written, everywhere: in substituted formulas, tables and plain output.
+
+One function so that the same value never appears in two spellings on one screen.
+"""
+
+from __future__ import annotations
+
+import math
+
+SIGNIFICANT_DIGITS = 5
+
+
+def fmt(value: float, digits: int = SIGNIFICANT_DIGITS) -> str:
+    """Write `value` with at most `digits` significant digits and no trailing zeros.
+
+    5 digits shows every worked number of the source exactly (1.8496, 0.30416, 1.9584)
+    while hiding float noise such as 0.30416000000000004.
+    """
+    if math.isnan(value):
+        return "nan"
+    if math.isinf(value):
+        return "∞" if value > 0 else "-∞"
+    if value == 0:
+        return "0"  # also turns -0.0 into 0
+    text = f"{value:.{digits}g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        text = f"{mantissa}e{int(exponent)}"  # 3.2e+10 -> 3.2e10, 1e-05 -> 1e-5
+    return text
+
+
+def term(value: float) -> str:
+    """A number as it appears inside a formula: negative numbers get parentheses."""
+    text = fmt(value)
+    return f"({text})" if text.startswith("-") else text

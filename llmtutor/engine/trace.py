@@ -1,0 +1,78 @@
+"""A trace: the named quantities a computation produced, each with how it was computed.
+
+Every number the tutor shows is a `Quantity` in a trace. A quantity carries its formula in
+symbols ("dL/dh × dh/dw1"), the same formula with the numbers put in ("0.9792 × 2"), and the
+value, so a screen can show the whole reasoning and never types a result itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+from llmtutor.engine.numbers import fmt
+
+
+@dataclass(frozen=True)
+class Quantity:
+    name: str  # identifier used by lesson files, e.g. "dL_dw1"
+    symbol: str  # how it is written for the learner, e.g. "dL/dw1"
+    formula: str  # in symbols; empty for a given input
+    substituted: str  # the formula with numbers; empty for a given input
+    value: float
+    is_input: bool = False
+    note: str = ""  # a computed remark, e.g. which way a gradient says to move
+
+    @property
+    def equation(self) -> str:
+        """`symbol = formula = substituted = value`, leaving out parts that add nothing."""
+        parts = [self.symbol]
+        for part in (self.formula, self.substituted):
+            if part and part not in parts:
+                parts.append(part)
+        value = fmt(self.value)
+        if parts[-1] != value:
+            parts.append(value)
+        return " = ".join(parts)
+
+
+class Trace(Mapping[str, Quantity]):
+    """An ordered mapping of quantity name to `Quantity`."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, Quantity] = {}
+
+    def given(self, name: str, value: float, symbol: str | None = None) -> float:
+        """Record an input of the computation and return its value."""
+        self._put(Quantity(name, symbol or name, "", "", float(value), is_input=True))
+        return float(value)
+
+    def add(
+        self,
+        name: str,
+        symbol: str,
+        formula: str,
+        substituted: str,
+        value: float,
+        note: str = "",
+    ) -> float:
+        """Record a computed quantity and return its value, so code reads like the maths."""
+        self._put(Quantity(name, symbol, formula, substituted, float(value), note=note))
+        return float(value)
+
+    def _put(self, quantity: Quantity) -> None:
+        if quantity.name in self._items:
+            raise ValueError(f"quantity {quantity.name!r} recorded twice")
+        self._items[quantity.name] = quantity
+
+    def __getitem__(self, name: str) -> Quantity:
+        return self._items[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def value(self, name: str) -> float:
+        return self._items[name].value

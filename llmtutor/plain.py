@@ -1,0 +1,67 @@
+"""`--plain`: the whole lesson as text on stdout, for pipes, scripts and screen readers."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.rule import Rule
+from rich.text import Text
+
+from llmtutor.curriculum import Lesson, fill
+from llmtutor.engine import Trace, fmt
+from llmtutor.render import draw_diagram, equations, values_table
+
+PIPE_WIDTH = 80  # width used when stdout is not a terminal
+
+
+def make_console(file: TextIO | None = None) -> Console:
+    console = Console(file=file, highlight=False, emoji=False)
+    if not console.is_terminal:
+        console = Console(file=file, highlight=False, emoji=False, width=PIPE_WIDTH)
+    return console
+
+
+def print_lesson(lesson: Lesson, trace: Trace, changed: dict[str, float], console: Console) -> None:
+    """Print every step of `lesson`: title, text, and the equations it reveals."""
+    if console.is_terminal:
+        _print_lesson(lesson, trace, changed, console)
+        return
+    # Rich pads wrapped text to the full width; in a pipe those trailing spaces are noise.
+    with console.capture() as captured:
+        _print_lesson(lesson, trace, changed, console)
+    text = "\n".join(line.rstrip() for line in captured.get().splitlines())
+    console.file.write(text + "\n")
+    console.file.flush()
+
+
+def _print_lesson(
+    lesson: Lesson, trace: Trace, changed: dict[str, float], console: Console
+) -> None:
+    console.print(Text(lesson.title, style="bold"), Text(f"({lesson.id})", style="dim"))
+    if lesson.summary:
+        console.print(lesson.summary)
+    if lesson.defaults:
+        inputs = ", ".join(
+            f"{name} = {fmt(trace.value(name))}" + (" (set)" if name in changed else "")
+            for name in lesson.defaults
+        )
+        console.print(Text("Inputs: ", style="bold") + Text(inputs))
+    total = len(lesson.steps)
+    for index, step in enumerate(lesson.steps):
+        console.print()
+        console.print(
+            Rule(f"Step {index + 1} of {total} · {fill(step.title, trace)}", align="left")
+        )
+        console.print(Markdown(fill(step.text, trace)))
+        if step.reveal:
+            console.print()
+            console.print(equations(trace, step.reveal, width=console.width - 4))
+    revealed = lesson.revealed_through(total - 1)
+    console.print()
+    console.print(Rule("All values", align="left"))
+    if lesson.diagram:
+        console.print(draw_diagram(lesson.diagram, trace, revealed, (), revealed))
+        console.print()
+    console.print(values_table(trace, list(lesson.defaults), revealed), width=40)

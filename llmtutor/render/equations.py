@@ -1,0 +1,53 @@
+"""Equations: `symbol = formula = numbers = value`, one per revealed quantity."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.console import Group
+from rich.text import Text
+
+from llmtutor.engine import Quantity, Trace, fmt
+from llmtutor.render import styles
+
+ONE_LINE = 52  # longer equations are written over several aligned lines
+
+
+def equation_text(quantity: Quantity, new: bool = False, width: int = ONE_LINE) -> Text:
+    value_style = styles.NEW if new else styles.VALUE
+    text = Text()
+    text.append("● " if new else "  ", style=styles.NEW)
+    text.append(quantity.symbol, style=styles.SYMBOL)
+    parts = [p for p in (quantity.formula, quantity.substituted) if p and p != quantity.symbol]
+    value = fmt(quantity.value)
+    if parts and parts[-1] == value:
+        parts.pop()  # "dy/dw3 = a = -0.3": the formula is a single value already written out
+    one_line = " = ".join([quantity.symbol, *parts, value])
+    if len(one_line) <= width:
+        for part in parts:
+            text.append(" = ", style=styles.DIM)
+            text.append(part)
+        text.append(" = ", style=styles.DIM)
+        text.append(value, style=value_style)
+    else:
+        indent = " " * (len(quantity.symbol) + 2)
+        for index, part in enumerate(parts):
+            if index:
+                text.append("\n" + indent)
+            text.append(" = ", style=styles.DIM)
+            text.append(part)
+        text.append("\n" + indent)
+        text.append(" = ", style=styles.DIM)
+        text.append(value, style=value_style)
+    if quantity.note:
+        last_line = text.plain.rsplit("\n", 1)[-1]
+        separator = "  " if len(last_line) + len(quantity.note) + 2 <= width else "\n    "
+        text.append(separator + quantity.note, style=styles.NOTE)
+    return text
+
+
+def equations(
+    trace: Trace, names: Iterable[str], new: Iterable[str] = (), width: int = ONE_LINE
+) -> Group:
+    fresh = set(new)
+    return Group(*(equation_text(trace[name], name in fresh, width) for name in names))

@@ -1,0 +1,9 @@
+"""The few styles lesson content uses, named for what they mean."""
+
+NEW = "bold yellow"  # a value revealed by the current step
+VALUE = "bold"
+SYMBOL = "bold cyan"
+DIM = "dim"
+NOTE = "italic green"
+PENDING = "dim"  # a slot whose value is not revealed yet
+GRADIENT = "bold magenta"  # gradients flowing backwards through a diagram
