@@ -3,6 +3,6 @@
 from llmtutor.engine.inputs import InputSpec
 from llmtutor.engine.numbers import fmt, term
 from llmtutor.engine.registry import COMPUTATIONS, Computation
-from llmtutor.engine.trace import Quantity, Trace
+from llmtutor.engine.trace import Quantity, Series, Trace
 
-__all__ = ["COMPUTATIONS", "Computation", "InputSpec", "Quantity", "Trace", "fmt", "term"]
+__all__ = ["COMPUTATIONS", "Computation", "InputSpec", "Quantity", "Series", "Trace", "fmt", "term"]

@@ -36,11 +36,26 @@ class Quantity:
         return " = ".join(parts)
 
 
+@dataclass(frozen=True)
+class Series:
+    """A curve a computation produced, for a chart: y against x, computed, never typed."""
+
+    name: str
+    title: str
+    x: tuple[float, ...]
+    y: tuple[float, ...]
+    x_label: str = "x"
+    y_label: str = "y"
+    # Points to mark on the chart, e.g. the current parameter value: (x, y, label).
+    marks: tuple[tuple[float, float, str], ...] = ()
+
+
 class Trace(Mapping[str, Quantity]):
     """An ordered mapping of quantity name to `Quantity`."""
 
     def __init__(self) -> None:
         self._items: dict[str, Quantity] = {}
+        self.series: dict[str, Series] = {}  # curves for charts, by name
 
     def given(self, name: str, value: float, symbol: str | None = None) -> float:
         """Record an input of the computation and return its value."""
@@ -59,6 +74,14 @@ class Trace(Mapping[str, Quantity]):
         """Record a computed quantity and return its value, so code reads like the maths."""
         self._put(Quantity(name, symbol, formula, substituted, float(value), note=note))
         return float(value)
+
+    def add_series(self, series: Series) -> Series:
+        if series.name in self.series:
+            raise ValueError(f"series {series.name!r} recorded twice")
+        if len(series.x) != len(series.y):
+            raise ValueError(f"series {series.name!r}: x and y differ in length")
+        self.series[series.name] = series
+        return series
 
     def _put(self, quantity: Quantity) -> None:
         if quantity.name in self._items:
