@@ -2,15 +2,39 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
+from collections.abc import Callable
+from typing import ParamSpec
 
 import click
 
 from llmtutor.curriculum import Catalog, InputError, Lesson, load_catalog, suggest
 
+P = ParamSpec("P")
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+
+
+def _stdout_to_devnull() -> None:
+    """After the reader of our stdout went away (`llmtutor ... | head -1`), send what is
+    left to /dev/null so the final flush at exit cannot fail noisily."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def pipe_safe(command: Callable[P, None]) -> Callable[P, None]:
+    """Let a printing command end quietly, with status 0, when its output pipe closes."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> None:
+        try:
+            command(*args, **kwargs)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _stdout_to_devnull()
+
+    return wrapper
 
 
 class UsageProblem(click.UsageError):
@@ -60,6 +84,7 @@ def cli(context: click.Context) -> None:
 
 
 @cli.command("lessons")
+@pipe_safe
 def list_lessons() -> None:
     """List the lessons: id, title and number of steps."""
     catalog = _catalog()
@@ -80,6 +105,7 @@ def list_lessons() -> None:
     metavar="KEY=VALUE",
     help="Change an input of the lesson (repeatable), e.g. --set w1=0.7.",
 )
+@pipe_safe
 def open_lesson(name: str, step: int, plain: bool, sets: tuple[str, ...]) -> None:
     """Open lesson NAME (see `llmtutor lessons`)."""
     catalog = _catalog()
@@ -127,9 +153,7 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         sys.exit(EXIT_INTERRUPTED)
     except BrokenPipeError:
-        # The reader went away (`llmtutor lesson adam --plain | head`): exit quietly, and
-        # point stdout at /dev/null so the interpreter's final flush does not complain.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _stdout_to_devnull()
         sys.exit(0)
 
 

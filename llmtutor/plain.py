@@ -16,10 +16,16 @@ from llmtutor.render import draw_diagram, equations, values_table
 PIPE_WIDTH = 80  # width used when stdout is not a terminal
 
 
+class PlainConsole(Console):
+    def on_broken_pipe(self) -> None:
+        # Rich exits with status 1 here; let the CLI treat it like any closed pipe instead.
+        raise BrokenPipeError
+
+
 def make_console(file: TextIO | None = None) -> Console:
-    console = Console(file=file, highlight=False, emoji=False)
+    console = PlainConsole(file=file, highlight=False, emoji=False)
     if not console.is_terminal:
-        console = Console(file=file, highlight=False, emoji=False, width=PIPE_WIDTH)
+        console = PlainConsole(file=file, highlight=False, emoji=False, width=PIPE_WIDTH)
     return console
 
 

@@ -31,6 +31,7 @@ def _lesson_label(number: int, lesson: Lesson) -> Text:
 
 class HomeScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "Open", priority=True),
         Binding("q", "app.quit", "Quit"),
         Binding("escape", "app.quit", "Quit", show=False),
     ]
@@ -56,7 +57,15 @@ class HomeScreen(Screen[None]):
         yield Footer()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        lesson = self.catalog.get(event.option.id or "")
+        self._open(event.option.id)
+
+    def action_open(self) -> None:
+        options = self.query_one(OptionList)
+        if options.highlighted is not None:
+            self._open(options.get_option_at_index(options.highlighted).id)
+
+    def _open(self, lesson_id: str | None) -> None:
+        lesson = self.catalog.get(lesson_id or "")
         if lesson is not None:
             app: TutorApp = self.app  # type: ignore[assignment]
             app.open_lesson(lesson)

@@ -13,9 +13,9 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from llmtutor.app.widgets import Equations
+from llmtutor.app.widgets import WidthAware
 from llmtutor.curriculum import Lesson, fill
-from llmtutor.render import draw_diagram, values_table
+from llmtutor.render import draw_diagram, equations, values_table
 
 
 class LessonScreen(Screen[None]):
@@ -48,11 +48,11 @@ class LessonScreen(Screen[None]):
             yield Static(id="lesson-title")
             yield Static(id="progress")
         if self.lesson.diagram:
-            yield Static(id="diagram")
+            yield WidthAware(id="diagram")
         with Horizontal(id="body"):
             with Vertical(id="story"):
                 yield Static(id="step-text")
-                yield VerticalScroll(Equations(id="equations"), id="equations-scroll")
+                yield VerticalScroll(WidthAware(id="equations"), id="equations-scroll")
             yield VerticalScroll(Static(id="values"), id="values-scroll")
         yield Footer()
 
@@ -73,11 +73,20 @@ class LessonScreen(Screen[None]):
         )
         self.query_one("#progress", Static).update(f"step {index + 1} of {len(lesson.steps)}")
         if lesson.diagram:
-            self.query_one("#diagram", Static).update(
-                draw_diagram(lesson.diagram, trace, revealed, step.reveal, self.all_names)
+            diagram = lesson.diagram
+            self.query_one("#diagram", WidthAware).show(
+                lambda width: draw_diagram(
+                    diagram, trace, revealed, step.reveal, self.all_names, width
+                )
             )
         self.query_one("#step-text", Static).update(Markdown(fill(step.text, trace)))
-        self.query_one("#equations", Equations).show(trace, revealed, step.reveal)
+        self.query_one("#equations", WidthAware).show(
+            lambda width: (
+                equations(trace, revealed, step.reveal, width)
+                if revealed
+                else Text("Nothing computed yet: press → to begin.", style="dim")
+            )
+        )
         self.query_one("#values", Static).update(
             values_table(trace, list(lesson.defaults), revealed, step.reveal)
         )

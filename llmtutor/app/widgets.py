@@ -2,32 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable
 
 from rich.console import RenderableType
-from rich.text import Text
 from textual.widget import Widget
 
-from llmtutor.engine import Trace
-from llmtutor.render import equations
 
+class WidthAware(Widget):
+    """Shows what a function draws for the widget's current width, redrawn on resize.
 
-class Equations(Widget):
-    """The equations revealed so far; each is written on one line when the width allows."""
+    The renderers decide how to use the room (one-line or wrapped equations, a diagram
+    spread over a wide terminal); this widget only tells them how much room there is.
+    """
 
-    DEFAULT_CSS = "Equations { height: auto; }"
+    DEFAULT_CSS = "WidthAware { height: auto; }"
 
     def __init__(self, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._trace: Trace | None = None
-        self._names: Sequence[str] = ()
-        self._new: Sequence[str] = ()
+        self._draw: Callable[[int], RenderableType] = lambda width: ""
 
-    def show(self, trace: Trace, names: Sequence[str], new: Sequence[str]) -> None:
-        self._trace, self._names, self._new = trace, names, new
+    def show(self, draw: Callable[[int], RenderableType]) -> None:
+        self._draw = draw
         self.refresh(layout=True)
 
     def render(self) -> RenderableType:
-        if self._trace is None or not self._names:
-            return Text("Nothing computed yet: press → to begin.", style="dim")
-        return equations(self._trace, self._names, self._new, width=max(20, self.size.width))
+        return self._draw(max(20, self.size.width))

@@ -15,9 +15,10 @@ from llmtutor.engine import Trace, fmt
 from llmtutor.render import styles
 
 GUTTER = 9  # width of the row labels on the left
-SPACING = 14  # columns from one node to the next
 NODES = ("x", "h", "a", "y", "L")
-WIDTH = GUTTER + SPACING * (len(NODES) - 1) + 12
+VALUE_ROOM = 12  # room for the value under the last node
+MIN_SPACING, MAX_SPACING = 14, 24  # columns from one node to the next
+WIDTH = GUTTER + MIN_SPACING * (len(NODES) - 1) + VALUE_ROOM  # the narrowest drawing: 77
 
 
 class _Row:
@@ -43,10 +44,6 @@ class _Row:
         return line
 
 
-def _node_column(index: int) -> int:
-    return GUTTER + SPACING * index
-
-
 class _Slots:
     """Looks up a value for a slot: its text and style depend on whether it is revealed."""
 
@@ -63,10 +60,16 @@ class _Slots:
 
 
 def toy_network(
-    trace: Trace, revealed: Collection[str], new: Collection[str], lesson_names: Collection[str]
+    trace: Trace,
+    revealed: Collection[str],
+    new: Collection[str],
+    lesson_names: Collection[str],
+    width: int = WIDTH,
 ) -> Text:
     slots = _Slots(trace, revealed, new)
-    cols = [_node_column(i) for i in range(len(NODES))]
+    spacing = (width - GUTTER - VALUE_ROOM) // (len(NODES) - 1)
+    spacing = max(MIN_SPACING, min(MAX_SPACING, spacing))  # spread out on wide terminals
+    cols = [GUTTER + spacing * i for i in range(len(NODES))]
     rows: list[_Row] = []
 
     weights = _Row()
@@ -80,7 +83,7 @@ def toy_network(
     for i, node in enumerate(NODES):
         chain.put(cols[i], node, styles.SYMBOL)
         if i < len(NODES) - 1:
-            chain.put(cols[i] + 2, "─" * (SPACING - 5) + "▶", styles.DIM)
+            chain.put(cols[i] + 2, "─" * (spacing - 5) + "▶", styles.DIM)
     rows.append(chain)
 
     forward = _Row()
@@ -96,13 +99,13 @@ def toy_network(
         for i, names in carried_by.items():
             lit = any(slots.shown(name) for name in names)
             style = styles.GRADIENT if lit else styles.PENDING
-            backward.put(cols[i - 1] + 2, "◀" + "─" * (SPACING - 5), style)
+            backward.put(cols[i - 1] + 2, "◀" + "─" * (spacing - 5), style)
         node_grads = {1: "dL_dh", 2: "dL_da", 3: "dL_dy"}
         rows.append(backward)
         grads = _Row("dL/dnode")
         for i, name in node_grads.items():
             grads.put(cols[i], *slots.text(name))
-        grads.put(cols[4], "1", styles.DIM)
+        grads.put(cols[4], "1" if slots.shown("dL_dy") else "·", styles.DIM)  # dL/dL = 1
         rows.append(grads)
     if "dL_dw1" in lesson_names:
         weight_grads = _Row("dL/dw")
@@ -126,7 +129,7 @@ def toy_network(
     return Text("\n").join(row.text() for row in rows)
 
 
-DiagramFunction = Callable[[Trace, Collection[str], Collection[str], Collection[str]], Text]
+DiagramFunction = Callable[[Trace, Collection[str], Collection[str], Collection[str], int], Text]
 DIAGRAMS: dict[str, DiagramFunction] = {"toy-network": toy_network}
 
 
@@ -136,7 +139,9 @@ def draw_diagram(
     revealed: Collection[str],
     new: Collection[str] = (),
     lesson_names: Collection[str] = (),
+    width: int = WIDTH,
 ) -> Text:
-    """Draw diagram `name`. `lesson_names` are all the names the lesson ever reveals: rows
-    the lesson never fills are left out, so the diagram keeps one height throughout."""
-    return DIAGRAMS[name](trace, revealed, new, lesson_names)
+    """Draw diagram `name` in about `width` columns. `lesson_names` are all the names the
+    lesson ever reveals: rows the lesson never fills are left out, so the diagram keeps
+    one height throughout."""
+    return DIAGRAMS[name](trace, revealed, new, lesson_names, width)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable
 
 from rich.console import Group
@@ -23,7 +24,7 @@ def equation_text(quantity: Quantity, new: bool = False, width: int = ONE_LINE) 
     if parts and parts[-1] == value:
         parts.pop()  # "dy/dw3 = a = -0.3": the formula is a single value already written out
     one_line = " = ".join([quantity.symbol, *parts, value])
-    if len(one_line) <= width:
+    if len(one_line) + 2 <= width:  # 2 for the "● " marker
         for part in parts:
             text.append(" = ", style=styles.DIM)
             text.append(part)
@@ -35,7 +36,10 @@ def equation_text(quantity: Quantity, new: bool = False, width: int = ONE_LINE) 
             if index:
                 text.append("\n" + indent)
             text.append(" = ", style=styles.DIM)
-            text.append(part)
+            # Wrap a long formula between its terms, continuing under its first term.
+            room = max(12, width - len(indent) - 3)
+            lines = textwrap.wrap(part, room, break_long_words=False) or [part]
+            text.append(("\n" + indent + "   ").join(lines))
         text.append("\n" + indent)
         text.append(" = ", style=styles.DIM)
         text.append(value, style=value_style)

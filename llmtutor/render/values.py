@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from rich import box
 from rich.table import Table
 from rich.text import Text
 
@@ -18,7 +17,7 @@ def values_table(
     fresh = set(new)
     inputs, revealed = list(inputs), list(revealed)
     widest = max((len(fmt(trace[name].value)) for name in inputs + revealed), default=1)
-    table = Table(box=box.SIMPLE_HEAD, expand=True, pad_edge=False, show_edge=False)
+    table = Table(box=None, expand=True, pad_edge=False, show_header=False)
     table.add_column("value", overflow="fold")  # a long name may wrap; a number never does
     table.add_column("", justify="right", no_wrap=True, min_width=widest)
     for name in inputs:

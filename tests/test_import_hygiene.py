@@ -1,0 +1,64 @@
+"""Start-up stays light: torch is never imported on the way to the home screen, and the
+layers below the interface never import Textual. Each check runs in a fresh interpreter."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+
+def modules_after(code: str) -> set[str]:
+    script = textwrap.dedent(code) + "\nimport sys\nprint('\\n'.join(sorted(sys.modules)))\n"
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
+    )
+    return set(result.stdout.split())
+
+
+def test_showing_the_home_screen_does_not_import_torch() -> None:
+    loaded = modules_after(
+        """
+        import asyncio
+        from llmtutor.app import create_app
+        from llmtutor.curriculum import load_catalog
+
+        async def main():
+            app = create_app(load_catalog())
+            async with app.run_test(size=(80, 24)) as pilot:
+                await pilot.pause()
+                assert type(app.screen).__name__ == "HomeScreen"
+                await pilot.press("enter", "right", "right")
+                await pilot.pause()
+                assert type(app.screen).__name__ == "LessonScreen"
+
+        asyncio.run(main())
+        """
+    )
+    assert "textual" in loaded  # the check is meaningful: the app really ran
+    assert "torch" not in loaded
+
+
+def test_cli_plain_path_does_not_import_torch_or_textual_app() -> None:
+    loaded = modules_after(
+        """
+        from llmtutor.cli import main
+        try:
+            main(["lesson", "backprop", "--plain"])
+        except SystemExit:
+            pass
+        """
+    )
+    assert "llmtutor.plain" in loaded
+    assert "torch" not in loaded
+    assert "textual.app" not in loaded
+
+
+def test_engine_and_lessons_know_no_ui() -> None:
+    loaded = modules_after(
+        """
+        import llmtutor.engine, llmtutor.curriculum
+        llmtutor.curriculum.load_catalog()
+        """
+    )
+    assert not {"textual", "rich", "torch"} & {name.split(".")[0] for name in loaded}
