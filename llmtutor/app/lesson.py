@@ -91,11 +91,8 @@ class LessonScreen(Screen[None]):
             values_table(trace, list(lesson.defaults), revealed, step.reveal)
         )
         # New values are at the end of both lists: keep them in view.
-        self.call_after_refresh(self._scroll_to_new)
-
-    def _scroll_to_new(self) -> None:
-        self.query_one("#equations-scroll", VerticalScroll).scroll_end(animate=False)
-        self.query_one("#values-scroll", VerticalScroll).scroll_end(animate=False)
+        for panel in self.query(VerticalScroll):
+            panel.anchor()
 
     def action_next(self) -> None:
         if self.step < len(self.lesson.steps) - 1:
