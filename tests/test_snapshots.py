@@ -59,3 +59,7 @@ def test_stepping_with_keys_matches_opening_at_a_step(snap_compare) -> None:
         terminal_size=(80, 24),
         run_before=settle,
     )
+
+
+def test_a_too_small_terminal_asks_for_more_room(snap_compare) -> None:
+    assert snap_compare(make_app("backprop", 4), terminal_size=(40, 10), run_before=settle)

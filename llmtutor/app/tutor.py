@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 
 from llmtutor.app.home import HomeScreen
 from llmtutor.app.lesson import LessonScreen
+from llmtutor.app.too_small import TooSmallScreen
 from llmtutor.curriculum import Catalog, Lesson
 
 
@@ -17,8 +19,11 @@ class TutorApp(App[None]):
     TITLE = "llmtutor"
     SUB_TITLE = "how language models learn"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+q", "quit", "Quit", show=False, priority=True)
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+        # Terminal users expect Ctrl+C to end a program; Textual would only hint at ctrl+q.
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
     ]
+    MIN_SIZE = (64, 20)  # below this the lesson screen cannot show a step legibly
 
     def __init__(
         self,
@@ -37,6 +42,22 @@ class TutorApp(App[None]):
         self.push_screen(HomeScreen(self.catalog))
         if self._start_lesson is not None:
             self.open_lesson(self._start_lesson, self._start_step, self._start_values)
+        self.call_after_refresh(self._check_size)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.call_after_refresh(self._check_size)
+
+    def _check_size(self) -> None:
+        width, height = self.size
+        too_small = width < self.MIN_SIZE[0] or height < self.MIN_SIZE[1]
+        screen = self.screen
+        if not isinstance(screen, TooSmallScreen):
+            if too_small:
+                self.push_screen(TooSmallScreen(self.MIN_SIZE))
+        elif too_small:
+            screen.refresh_message()  # say the new size
+        else:
+            self.pop_screen()
 
     def open_lesson(
         self, lesson: Lesson, step: int = 0, values: dict[str, float] | None = None

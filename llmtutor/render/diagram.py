@@ -17,8 +17,8 @@ from llmtutor.render import styles
 GUTTER = 9  # width of the row labels on the left
 NODES = ("x", "h", "a", "y", "L")
 VALUE_ROOM = 12  # room for the value under the last node
-MIN_SPACING, MAX_SPACING = 14, 24  # columns from one node to the next
-WIDTH = GUTTER + MIN_SPACING * (len(NODES) - 1) + VALUE_ROOM  # the narrowest drawing: 77
+MIN_SPACING, MAX_SPACING = 10, 24  # columns from one node to the next
+WIDTH = GUTTER + 14 * (len(NODES) - 1) + VALUE_ROOM  # the width of an 80-column terminal: 77
 
 
 class _Row:
@@ -126,7 +126,9 @@ def toy_network(
             again.put(cols[i], *slots.text(name))
         rows.append(again)
 
-    return Text("\n").join(row.text() for row in rows)
+    drawing = Text("\n").join(row.text() for row in rows)
+    drawing.no_wrap = True  # a diagram is cropped, never wrapped into a tangle
+    return drawing
 
 
 DiagramFunction = Callable[[Trace, Collection[str], Collection[str], Collection[str], int], Text]
