@@ -1,8 +1,18 @@
 """Pure computation: every number the tutor shows comes from here. No UI, no torch."""
 
-from llmtutor.engine.inputs import InputSpec
+from llmtutor.engine.inputs import InputSpec, InputValue
 from llmtutor.engine.numbers import fmt, term
 from llmtutor.engine.registry import COMPUTATIONS, Computation
 from llmtutor.engine.trace import Quantity, Series, Trace
 
-__all__ = ["COMPUTATIONS", "Computation", "InputSpec", "Quantity", "Series", "Trace", "fmt", "term"]
+__all__ = [
+    "COMPUTATIONS",
+    "Computation",
+    "InputSpec",
+    "InputValue",
+    "Quantity",
+    "Series",
+    "Trace",
+    "fmt",
+    "term",
+]

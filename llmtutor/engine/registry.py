@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from llmtutor.engine import toy_network
-from llmtutor.engine.inputs import InputSpec
+from llmtutor.engine import adam, chain_rule, gradients, loss, schedule, sgd, toy_network
+from llmtutor.engine.inputs import InputSpec, InputValue
 from llmtutor.engine.trace import Trace
 
 
@@ -17,16 +18,45 @@ class Computation:
     inputs: tuple[InputSpec, ...]
     function: Callable[..., Trace]
     diagrams: tuple[str, ...] = ()  # the diagrams that can draw this computation's trace
+    # A check that involves several inputs at once (warmup shorter than the whole run, say):
+    # given every input's value, return why they do not go together, or None.
+    validator: Callable[[Mapping[str, Any]], str | None] | None = None
 
     def input(self, name: str) -> InputSpec | None:
         return next((spec for spec in self.inputs if spec.name == name), None)
 
-    def defaults(self) -> dict[str, float]:
+    def defaults(self) -> dict[str, InputValue]:
         return {spec.name: spec.default for spec in self.inputs}
 
-    def run(self, values: dict[str, float]) -> Trace:
+    def validate(self, values: Mapping[str, object]) -> str | None:
+        """Why `values` (over the defaults) cannot be computed with, or None when they can.
+
+        Checks each value against its input, then the inputs together.
+        """
+        for name, value in values.items():
+            spec = self.input(name)
+            if spec is None:
+                known = ", ".join(s.name for s in self.inputs) or "none"
+                return f"{self.name!r} has no input {name!r} (its inputs: {known})"
+            problem = spec.check(value)
+            if problem:
+                return problem
+        if self.validator is None:
+            return None
+        return self.validator(self._complete(values))
+
+    def run(self, values: Mapping[str, object]) -> Trace:
         """Compute with `values` (validated by the caller) over the defaults."""
-        return self.function(**{**self.defaults(), **values})
+        return self.function(**self._complete(values))
+
+    def _complete(self, values: Mapping[str, object]) -> dict[str, Any]:
+        """The defaults with `values` over them, each in the form its input takes."""
+        merged: dict[str, Any] = {**self.defaults(), **values}
+        for name, value in merged.items():
+            spec = self.input(name)
+            if spec is not None:
+                merged[name] = spec.normalize(value)
+        return merged
 
 
 COMPUTATIONS: dict[str, Computation] = {
@@ -38,6 +68,43 @@ COMPUTATIONS: dict[str, Computation] = {
             toy_network.INPUTS,
             toy_network.compute,
             diagrams=("toy-network",),
+        ),
+        Computation(
+            "cross_entropy",
+            "cross-entropy loss −ln(p), a table of losses, an average over tokens, perplexity",
+            loss.INPUTS,
+            loss.compute,
+        ),
+        Computation(
+            "slope",
+            "a one-parameter loss curve: its slope, a small nudge, one gradient-descent step",
+            gradients.INPUTS,
+            gradients.compute,
+        ),
+        Computation(
+            "chain_rule",
+            "gradients multiplied through many layers: vanishing, and residual connections",
+            chain_rule.INPUTS,
+            chain_rule.compute,
+        ),
+        Computation(
+            "adam",
+            "Adam on one parameter step by step: momentum, squared average, bias correction",
+            adam.INPUTS,
+            adam.compute,
+        ),
+        Computation(
+            "schedule",
+            "learning-rate schedule: linear warmup, then cosine decay to a floor",
+            schedule.INPUTS,
+            schedule.compute,
+            validator=schedule.validate,
+        ),
+        Computation(
+            "saddle",
+            "plain vs noisy gradient descent from a saddle point; batches and steps",
+            sgd.INPUTS,
+            sgd.compute,
         ),
     )
 }

@@ -1,0 +1,142 @@
+"""Adam, step by step, against the source's walkthrough and torch.optim.Adam."""
+
+import math
+import random
+
+import pytest
+import torch
+
+from llmtutor.engine import COMPUTATIONS
+from llmtutor.engine.adam import compute
+
+
+def torch_adam(gradients, beta1, beta2, lr, eps, w0):
+    """Every step's (w, m, v) from torch.optim.Adam on one float64 parameter."""
+    param = torch.nn.Parameter(torch.tensor([w0], dtype=torch.float64))
+    optimizer = torch.optim.Adam([param], lr=lr, betas=(beta1, beta2), eps=eps)
+    steps = []
+    for g in gradients:
+        param.grad = torch.tensor([g], dtype=torch.float64)
+        optimizer.step()
+        state = optimizer.state[param]
+        steps.append((param.item(), state["exp_avg"].item(), state["exp_avg_sq"].item()))
+    return steps
+
+
+def check_against_torch(gradients, beta1, beta2, lr, eps, w0):
+    t = compute(gradients=gradients, beta1=beta1, beta2=beta2, lr=lr, eps=eps, w0=w0)
+    expected = torch_adam(gradients, beta1, beta2, lr, eps, w0)
+    for step, (w, m, v) in enumerate(expected, start=1):
+        assert t.value(f"g_{step}") == gradients[step - 1]
+        assert t.value(f"m_{step}") == pytest.approx(m, abs=1e-6, rel=1e-9), step
+        assert t.value(f"v_{step}") == pytest.approx(v, abs=1e-6, rel=1e-9), step
+        assert t.value(f"w_{step}") == pytest.approx(w, abs=1e-6, rel=1e-9), step
+        previous = w0 if step == 1 else expected[step - 2][0]
+        assert t.value(f"update_{step}") == pytest.approx(previous - w, abs=1e-6), step
+    assert f"g_{len(gradients) + 1}" not in t
+
+
+def test_source_walkthrough():
+    t = compute()
+    expected = {
+        "m": (0.05, 0.075, 0.1075, 0.0768),
+        "mhat": (0.500, 0.395, 0.397, 0.223),
+        "vhat": (0.250, 0.170, 0.167, 0.135),
+        "update": (0.0100, 0.0096, 0.0097, 0.0061),
+    }
+    tolerance = {"m": 5.1e-5, "mhat": 1e-3, "vhat": 1.5e-3, "update": 1e-4}
+    for name, values in expected.items():
+        for step, value in enumerate(values, start=1):
+            got = t.value(f"{name}_{step}")
+            assert got == pytest.approx(value, abs=tolerance[name]), (name, step)
+    assert t.value("v_1") == pytest.approx(0.00025)
+    # Momentum still points the old way when the gradient flips at step 4.
+    assert t.value("g_4") < 0 < t.value("mhat_4")
+
+
+def test_defaults_match_torch():
+    check_against_torch((0.5, 0.3, 0.4, -0.2), 0.9, 0.999, 0.01, 1e-8, 1.0)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_random_runs_match_torch(seed):
+    rng = random.Random(seed)
+    gradients = tuple(rng.uniform(-3, 3) for _ in range(rng.randint(1, 30)))
+    beta1 = rng.choice([0.0, rng.uniform(0, 0.99)])
+    beta2 = rng.uniform(0.5, 0.9999)
+    lr = 10 ** rng.uniform(-4, -1)
+    eps = 10 ** rng.uniform(-10, -3)
+    w0 = rng.uniform(-2, 2)
+    check_against_torch(gradients, beta1, beta2, lr, eps, w0)
+
+
+def test_bias_correction():
+    t = compute()
+    assert t.value("update_1_uncorrected") == pytest.approx(t.value("update_1") / 10, rel=1e-6)
+    assert t.value("correction_ratio") == pytest.approx(10, rel=1e-6)
+    assert compute(beta1=0.5).value("correction_ratio") == pytest.approx(2, rel=1e-6)
+    # Without either correction the first step is (1 − β1) / √(1 − β2) times the corrected one.
+    ratio = t.value("update_1_raw") / t.value("update_1")
+    assert ratio == pytest.approx(0.1 / math.sqrt(0.001), rel=1e-6)
+    assert t.value("bias1_10") == pytest.approx(0.65, abs=5e-3)
+    assert t.value("bias1_100") == pytest.approx(0.99997, abs=1e-5)
+
+
+def test_scenarios():
+    t = compute()
+    assert abs(t.value("alt_ratio")) < 0.1  # momentum cancels: barely moves
+    assert t.value("alt_vhat") == pytest.approx(25)
+    assert t.value("steady5_ratio") == pytest.approx(1.0, abs=1e-6)
+    assert t.value("steady001_ratio") == pytest.approx(1.0, abs=1e-5)
+    assert t.value("steady5_update") == pytest.approx(0.01, rel=1e-6)
+    assert t.value("steady001_update") == pytest.approx(0.01, rel=1e-5)
+    assert t.value("grad_spread") == pytest.approx(500)
+    # The same patterns through torch: the final update is the last change of the parameter.
+    for name, pattern in (
+        ("alt", [5.0 if i % 2 == 0 else -5.0 for i in range(10)]),
+        ("steady5", [5.0] * 10),
+        ("steady001", [0.01] * 10),
+    ):
+        path = [1.0] + [w for w, _, _ in torch_adam(pattern, 0.9, 0.999, 0.01, 1e-8, 1.0)]
+        assert t.value(f"{name}_update") == pytest.approx(path[-2] - path[-1], abs=1e-9), name
+
+
+def test_scenario_length_and_lr_follow_inputs():
+    t = compute(scenario_steps=3, lr=0.1)
+    assert t.value("steady5_update") == pytest.approx(0.1, rel=1e-6)
+    assert t.value("steady5_ratio") == pytest.approx(1.0, abs=1e-6)
+    # After 3 steps of +5, −5, +5 the momentum is positive.
+    assert t.value("alt_mhat") > 0
+
+
+def test_memory():
+    t = compute()
+    assert t.value("sgd_gb") == pytest.approx(32)
+    assert t.value("adam_gb") == pytest.approx(96)
+    assert compute(params=1e9, bytes_per=2).value("adam_gb") == pytest.approx(6)
+
+
+def test_series():
+    t = compute()
+    updates = t.series["updates"]
+    assert updates.x == (1.0, 2.0, 3.0, 4.0)
+    assert updates.y == tuple(t.value(f"update_{i}") for i in range(1, 5))
+    assert t.series["w_path"].y[0] == 1.0
+    assert t.series["w_path"].y[-1] == t.value("w_4")
+
+
+def test_extreme_inputs_do_not_raise():
+    t = compute(gradients=(1e12, -1e12, 0.0), beta1=0.0, beta2=0.0, lr=1e12, eps=1e-300)
+    assert math.isfinite(t.value("update_1"))
+    t = compute(gradients=(0.0,), eps=1e-8)
+    assert t.value("update_1") == 0.0
+    assert math.isnan(t.value("correction_ratio"))  # 0 ÷ 0, reported not raised
+    compute(gradients=(1.0,) * 50, beta1=0.9999999999999999, beta2=0.9999999999999999)
+
+
+def test_registered_with_list_input():
+    c = COMPUTATIONS["adam"]
+    spec = c.input("gradients")
+    t = c.run({"gradients": spec.parse("1, 1, 1, 1")})
+    assert [t.value(f"update_{i}") for i in range(1, 5)] == pytest.approx([0.01] * 4, rel=1e-6)
+    assert t.value("gradients") == 4
