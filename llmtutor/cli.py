@@ -11,6 +11,7 @@ from typing import ParamSpec
 import click
 
 from llmtutor.curriculum import Catalog, InputError, Lesson, load_catalog, suggest
+from llmtutor.engine import InputValue
 
 P = ParamSpec("P")
 EXIT_USAGE = 2
@@ -58,7 +59,7 @@ def _find_lesson(catalog: Catalog, name: str) -> Lesson:
     return lesson
 
 
-def _parse_sets(lesson: Lesson, sets: tuple[str, ...]) -> dict[str, float]:
+def _parse_sets(lesson: Lesson, sets: tuple[str, ...]) -> dict[str, InputValue]:
     texts: dict[str, str] = {}
     for item in sets:
         key, equals, value = item.partition("=")
@@ -125,7 +126,7 @@ def _run_app(
     catalog: Catalog,
     lesson: Lesson | None = None,
     step: int = 0,
-    values: dict[str, float] | None = None,
+    values: dict[str, InputValue] | None = None,
 ) -> None:
     if not sys.stdout.isatty() or not sys.stdin.isatty():
         raise UsageProblem("the tutor needs a terminal; use --plain to print a lesson instead")

@@ -10,10 +10,11 @@ from rich.rule import Rule
 from rich.text import Text
 
 from llmtutor.curriculum import Lesson, fill
-from llmtutor.engine import Trace, fmt
-from llmtutor.render import draw_diagram, equations, values_table
+from llmtutor.engine import InputValue, Trace, fmt_input
+from llmtutor.render import draw_diagram, equations, render_chart, values_table
 
 PIPE_WIDTH = 80  # width used when stdout is not a terminal
+PLAIN_CHART_HEIGHT = 14
 
 
 class PlainConsole(Console):
@@ -29,7 +30,9 @@ def make_console(file: TextIO | None = None) -> Console:
     return console
 
 
-def print_lesson(lesson: Lesson, trace: Trace, changed: dict[str, float], console: Console) -> None:
+def print_lesson(
+    lesson: Lesson, trace: Trace, changed: dict[str, InputValue], console: Console
+) -> None:
     """Print every step of `lesson`: title, text, and the equations it reveals."""
     if console.is_terminal:
         _print_lesson(lesson, trace, changed, console)
@@ -43,14 +46,15 @@ def print_lesson(lesson: Lesson, trace: Trace, changed: dict[str, float], consol
 
 
 def _print_lesson(
-    lesson: Lesson, trace: Trace, changed: dict[str, float], console: Console
+    lesson: Lesson, trace: Trace, changed: dict[str, InputValue], console: Console
 ) -> None:
     console.print(Text(lesson.title, style="bold"), Text(f"({lesson.id})", style="dim"))
     if lesson.summary:
         console.print(lesson.summary)
     if lesson.defaults:
-        inputs = ", ".join(
-            f"{name} = {fmt(trace.value(name))}" + (" (set)" if name in changed else "")
+        values = {**lesson.defaults, **changed}
+        inputs = "; ".join(
+            f"{name} = {fmt_input(values[name])}" + (" (set)" if name in changed else "")
             for name in lesson.defaults
         )
         console.print(Text("Inputs: ", style="bold") + Text(inputs))
@@ -61,10 +65,18 @@ def _print_lesson(
             Rule(f"Step {index + 1} of {total} · {fill(step.title, trace)}", align="left")
         )
         console.print(Markdown(fill(step.text, trace)))
-        if step.reveal:
+        names = lesson.reveals(index, trace)
+        if names:
             console.print()
-            console.print(equations(trace, step.reveal, width=console.width - 4))
-    revealed = lesson.revealed_through(total - 1)
+            console.print(equations(trace, names, width=console.width - 4))
+        series = [trace.series[name] for name in step.chart if name in trace.series]
+        if series:
+            console.print()
+            chart = render_chart(
+                series, console.width - 2, PLAIN_CHART_HEIGHT, log_y=step.chart_log, ascii=True
+            )
+            console.print(chart)
+    revealed = lesson.all_reveals(trace)
     console.print()
     console.print(Rule("All values", align="left"))
     if lesson.diagram:

@@ -22,7 +22,7 @@ def test_keys_move_through_the_lesson_and_back_home() -> None:
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.press("enter")
             screen = app.screen
-            assert isinstance(screen, LessonScreen) and screen.lesson.id == "backprop"
+            assert isinstance(screen, LessonScreen) and screen.lesson.id == CATALOG.ids[0]
             await pilot.press("right", "space", "n")
             assert screen.step == 3
             await pilot.press("left", "p")
@@ -36,7 +36,7 @@ def test_keys_move_through_the_lesson_and_back_home() -> None:
             await pilot.press("q")
             assert type(app.screen).__name__ == "HomeScreen"
             await pilot.press("down", "enter")
-            assert app.screen.lesson.id == "gradient-descent"  # type: ignore[attr-defined]
+            assert app.screen.lesson.id == CATALOG.ids[1]  # type: ignore[attr-defined]
             await pilot.press("escape", "escape")
         assert app.return_code == 0
 

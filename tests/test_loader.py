@@ -44,15 +44,15 @@ def problems_of(path: Path) -> list[str]:
 def test_builtin_lessons_load_without_problems() -> None:
     catalog = load_catalog()
     assert catalog.problems == []
-    assert catalog.ids[:2] == ["backprop", "gradient-descent"]
+    assert catalog.ids.index("backprop") + 1 == catalog.ids.index("gradient-descent")
     assert builtin_lessons_dir().is_dir()
 
 
 def test_every_reveal_and_placeholder_exists_in_the_trace() -> None:
     for lesson in load_catalog().lessons:
         trace = lesson.compute()
-        for step in lesson.steps:
-            assert all(name in trace for name in step.reveal)
+        for index, step in enumerate(lesson.steps):
+            assert len(lesson.reveals(index, trace)) >= len(step.reveal)
             assert "{" not in fill(step.text, trace), step.title
 
 
@@ -66,7 +66,8 @@ def test_a_good_file_loads_and_its_inputs_reach_the_engine(tmp_path: Path) -> No
 
 def test_placeholders_are_text_substitution_only() -> None:
     trace = load_catalog().get("backprop").compute()  # type: ignore[union-attr]
-    assert fill("{{L}} {L.__class__} {__import__}", trace) == "{L} {L.__class__} {__import__}"
+    # Only `{name}` of a computed value is replaced; anything else stays text or becomes "—".
+    assert fill("{{L}} {L.__class__} {__import__}", trace) == "{L} {L.__class__} —"
 
 
 def test_bad_toml_reports_line_and_column(tmp_path: Path) -> None:
@@ -89,7 +90,7 @@ def test_bad_toml_reports_line_and_column(tmp_path: Path) -> None:
         ("w1 = 0.7", 'w1 = "big"', 6, "w1 must be a number"),
         ("w1 = 0.7", "w1 = nan", 6, "finite"),
         ("w1 = 0.7", "w1 = 1e300", 6, "too large"),
-        ('reveal = ["h", "L"]', 'reveal = ["h", "Loss"]', 11, "does not produce"),
+        ('reveal = ["h", "L"]', 'reveal = ["h", "Loss"]', 11, "produces no value 'Loss'"),
         ('text = "The loss is {L}."', 'text = "The loss is {loss}."', 10, "mentions {loss}"),
         ('title = "Forward"', 'titel = "Forward"', 9, "unknown step key 'titel'"),
         ('id = "tiny"', 'id = "Tiny Lesson"', 1, "lower-case"),

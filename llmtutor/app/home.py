@@ -17,16 +17,17 @@ if TYPE_CHECKING:
     from llmtutor.app.tutor import TutorApp
 
 
-def _lesson_label(number: int, lesson: Lesson) -> Text:
+def _lesson_label(number: int, lesson: Lesson, width: int) -> Text:
+    """One line per lesson: number, title, and its length at the right."""
     steps = f"{len(lesson.steps)} step" + ("s" if len(lesson.steps) != 1 else "")
-    label = Text.assemble(
-        (f"{number:>2}. ", "dim"),
-        (lesson.title, "bold"),
-        (f"  {lesson.id} · {steps}", "dim"),
-    )
-    if lesson.summary:
-        label.append(f"\n    {lesson.summary}")
+    label = Text.assemble((f"{number:>2}. ", "dim"), (lesson.title, "bold"))
+    gap = max(2, width - label.cell_len - len(steps))
+    label.append(" " * gap + steps, style="dim")
+    label.no_wrap = True
     return label
+
+
+LABEL_WIDTH = 60  # columns a lesson's line is laid out in
 
 
 class HomeScreen(Screen[None]):
@@ -50,11 +51,25 @@ class HomeScreen(Screen[None]):
             id="home-intro",
         )
         options = [
-            Option(_lesson_label(number, lesson), id=lesson.id)
+            Option(_lesson_label(number, lesson, LABEL_WIDTH), id=lesson.id)
             for number, lesson in enumerate(self.catalog.lessons, start=1)
         ]
         yield OptionList(*options, id="lesson-list")
+        yield Static(id="lesson-summary")
         yield Footer()
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        lesson = self.catalog.get(event.option.id or "")
+        if lesson is not None:
+            self.query_one("#lesson-summary", Static).update(
+                Text.assemble(
+                    lesson.summary or lesson.title,
+                    ("\nOpen it directly with ", "dim"),
+                    (f"llmtutor lesson {lesson.id}", "bold"),
+                    (" or print it with ", "dim"),
+                    ("--plain", "bold"),
+                )
+            )
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self._open(event.option.id)

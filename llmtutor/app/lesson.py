@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar
 
 from rich.markdown import Markdown
@@ -14,8 +15,11 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from llmtutor.app.widgets import WidthAware
-from llmtutor.curriculum import Lesson, fill
-from llmtutor.render import draw_diagram, equations, values_table
+from llmtutor.curriculum import Lesson, Step, fill
+from llmtutor.engine import InputValue
+from llmtutor.render import draw_diagram, equations, render_chart, values_table
+
+CHART_MIN_HEIGHT = 9  # lines for a step's chart; more on taller terminals
 
 
 class LessonScreen(Screen[None]):
@@ -34,21 +38,23 @@ class LessonScreen(Screen[None]):
 
     step: reactive[int] = reactive(0, init=False)
 
-    def __init__(self, lesson: Lesson, step: int = 0, values: dict[str, float] | None = None):
+    def __init__(
+        self, lesson: Lesson, step: int = 0, values: Mapping[str, InputValue] | None = None
+    ):
         super().__init__()
         self.lesson = lesson
-        self.values = values or {}
+        self.values = dict(values or {})
         self.trace = lesson.compute(self.values)
         # Every name the lesson ever reveals: the diagram reserves rows for them from the start.
-        self.all_names = lesson.revealed_through(len(lesson.steps) - 1)
+        self.all_names = lesson.all_reveals(self.trace)
         self.set_reactive(LessonScreen.step, max(0, min(step, len(lesson.steps) - 1)))
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="title-bar"):
             yield Static(id="lesson-title")
             yield Static(id="progress")
-        if self.lesson.diagram:
-            yield WidthAware(id="diagram")
+        if self.lesson.diagram or any(step.chart for step in self.lesson.steps):
+            yield WidthAware(id="figure")
         with Horizontal(id="body"):
             with Vertical(id="story"):
                 yield Static(id="step-text")
@@ -67,32 +73,47 @@ class LessonScreen(Screen[None]):
     def show_step(self) -> None:
         lesson, trace, index = self.lesson, self.trace, self.step
         step = lesson.steps[index]
-        revealed = lesson.revealed_through(index)
+        revealed = lesson.revealed_through(index, trace)
+        new = lesson.reveals(index, trace)
         self.query_one("#lesson-title", Static).update(
             Text.assemble((lesson.title, "bold"), ("  ·  ", "dim"), fill(step.title, trace))
         )
         self.query_one("#progress", Static).update(f"step {index + 1} of {len(lesson.steps)}")
-        if lesson.diagram:
-            diagram = lesson.diagram
-            self.query_one("#diagram", WidthAware).show(
-                lambda width: draw_diagram(
-                    diagram, trace, revealed, step.reveal, self.all_names, width
-                )
-            )
+        self._show_figure(step, revealed, new)
         self.query_one("#step-text", Static).update(Markdown(fill(step.text, trace)))
         self.query_one("#equations", WidthAware).show(
             lambda width: (
-                equations(trace, revealed, step.reveal, width)
+                equations(trace, revealed, new, width)
                 if revealed
                 else Text("Nothing computed yet: press → to begin.", style="dim")
             )
         )
         self.query_one("#values", Static).update(
-            values_table(trace, list(lesson.defaults), revealed, step.reveal)
+            values_table(trace, list(lesson.defaults), revealed, new)
         )
-        # New values are at the end of both lists: keep them in view.
+        # New values are at the end of both lists: bring them into view once laid out.
+        self.call_after_refresh(self._scroll_to_newest)
+
+    def _scroll_to_newest(self) -> None:
         for panel in self.query(VerticalScroll):
-            panel.anchor()
+            panel.scroll_end(animate=False, immediate=True)
+
+    def _show_figure(self, step: Step, revealed: list[str], new: list[str]) -> None:
+        """The lesson's diagram, or else the step's chart, above the text."""
+        figures = self.query("#figure")
+        if not figures:
+            return
+        figure = figures.first(WidthAware)
+        trace, diagram = self.trace, self.lesson.diagram
+        figure.display = bool(diagram or step.chart)
+        if diagram:
+            figure.show(
+                lambda width: draw_diagram(diagram, trace, revealed, new, self.all_names, width)
+            )
+        elif step.chart:
+            series = [trace.series[name] for name in step.chart if name in trace.series]
+            height = max(CHART_MIN_HEIGHT, self.app.size.height // 2 - 2)
+            figure.show(lambda width: render_chart(series, width, height, log_y=step.chart_log))
 
     def action_next(self) -> None:
         if self.step < len(self.lesson.steps) - 1:

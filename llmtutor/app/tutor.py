@@ -12,6 +12,7 @@ from llmtutor.app.home import HomeScreen
 from llmtutor.app.lesson import LessonScreen
 from llmtutor.app.too_small import TooSmallScreen
 from llmtutor.curriculum import Catalog, Lesson
+from llmtutor.engine import InputValue
 
 
 class TutorApp(App[None]):
@@ -30,7 +31,7 @@ class TutorApp(App[None]):
         catalog: Catalog,
         lesson: Lesson | None = None,
         step: int = 0,
-        values: dict[str, float] | None = None,
+        values: dict[str, InputValue] | None = None,
     ) -> None:
         super().__init__()
         self.catalog = catalog
@@ -60,6 +61,6 @@ class TutorApp(App[None]):
             self.pop_screen()
 
     def open_lesson(
-        self, lesson: Lesson, step: int = 0, values: dict[str, float] | None = None
+        self, lesson: Lesson, step: int = 0, values: dict[str, InputValue] | None = None
     ) -> None:
         self.push_screen(LessonScreen(lesson, step=step, values=values or {}))

@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from llmtutor.curriculum.locate import KeyPath, LineIndex
-from llmtutor.curriculum.model import Lesson, Step, placeholders
-from llmtutor.engine import COMPUTATIONS
+from llmtutor.curriculum.model import Lesson, Step, expand, placeholders
+from llmtutor.engine import COMPUTATIONS, InputValue
 
 LESSON_KEYS = {"id", "title", "summary", "order", "computation", "diagram", "inputs", "steps"}
-STEP_KEYS = {"title", "text", "reveal"}
+STEP_KEYS = {"title", "text", "reveal", "chart", "chart_log"}
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 MAX_TEXT = 20_000  # characters in one text; a lesson step is a screenful, not a book
 
@@ -156,16 +156,22 @@ def load_lesson(path: Path) -> Lesson:
         computation = COMPUTATIONS[name]
 
     defaults = _check_inputs(check, data.get("inputs", {}), computation)
-    produced: set[str] = set()
+    produced: list[str] = []
+    series: list[str] = []
     if computation is not None and not check.problems:
-        produced = set(computation.run(defaults))
+        problem = computation.validate(defaults)
+        if problem:
+            check.error(("inputs",), problem)
+        else:
+            trace = computation.run(defaults)
+            produced, series = list(trace), list(trace.series)
 
     diagram = data.get("diagram")
     if diagram is not None and computation is not None and diagram not in computation.diagrams:
         known = ", ".join(computation.diagrams) or "none"
         check.error(("diagram",), f"unknown diagram {diagram!r} for {name!r}; known: {known}")
 
-    steps = _check_steps(check, data.get("steps"), produced if computation else None)
+    steps = _check_steps(check, data.get("steps"), produced, series)
     if check.problems:
         raise LessonFileError(check.problems)
     assert computation is not None
@@ -182,11 +188,11 @@ def load_lesson(path: Path) -> Lesson:
     )
 
 
-def _check_inputs(check: _Checker, inputs: object, computation: Any) -> dict[str, float]:
+def _check_inputs(check: _Checker, inputs: object, computation: Any) -> dict[str, InputValue]:
     if not isinstance(inputs, dict):
         check.error(("inputs",), f"'inputs' must be a table of name = number, not {_kind(inputs)}")
         return {}
-    defaults: dict[str, float] = {}
+    defaults: dict[str, InputValue] = {}
     for key, value in inputs.items():
         spec = computation.input(key) if computation else None
         if computation is not None and spec is None:
@@ -203,11 +209,15 @@ def _check_inputs(check: _Checker, inputs: object, computation: Any) -> dict[str
         if problem:
             check.error(("inputs", key), problem)
         else:
-            defaults[key] = float(value)
+            defaults[key] = spec.normalize(value)
     return defaults
 
 
-def _check_steps(check: _Checker, steps: object, produced: set[str] | None) -> list[Step]:
+def _check_steps(
+    check: _Checker, steps: object, produced: list[str], series: list[str]
+) -> list[Step]:
+    """Check each [[steps]] table. `produced` and `series` are the names the computation
+    gives with the lesson's defaults; empty when an earlier problem stopped the check."""
     if steps is None:
         check.error((), "missing 'steps': a lesson needs at least one [[steps]] table")
         return []
@@ -221,36 +231,55 @@ def _check_steps(check: _Checker, steps: object, produced: set[str] | None) -> l
         where: KeyPath = ("steps", index)
         for key in step:
             if key not in STEP_KEYS:
-                check.error(
-                    (*where, key), f"unknown step key {key!r}{suggest(key, sorted(STEP_KEYS))}"
-                )
+                hint = suggest(key, sorted(STEP_KEYS))
+                check.error((*where, key), f"unknown step key {key!r}{hint}")
         title = check.text(step, "title", where)
         text = check.text(step, "text", where)
-        reveal = step.get("reveal", [])
-        if not isinstance(reveal, list) or not all(isinstance(r, str) for r in reveal):
-            check.error(
-                (*where, "reveal"), '\'reveal\' must be a list of value names, like ["h", "a"]'
-            )
-            reveal = []
-        if produced is not None and produced:
-            for name in reveal:
-                if name not in produced:
-                    check.error(
-                        (*where, "reveal"),
-                        f"step {index + 1} reveals {name!r}, which the computation does not "
-                        f"produce{suggest(name, sorted(produced))}",
-                        needle=f'"{name}"',
-                    )
+        reveal = _names(check, step, "reveal", where, produced, "value", index)
+        chart = _names(check, step, "chart", where, series, "series", index)
+        chart_log = step.get("chart_log", False)
+        if not isinstance(chart_log, bool):
+            check.error((*where, "chart_log"), "'chart_log' must be true or false")
+            chart_log = False
+        if produced:
             for name in placeholders(title) + placeholders(text):
                 if name not in produced:
                     check.error(
                         (*where, "text"),
                         f"step {index + 1} mentions {{{name}}}, which the computation does not "
-                        f"produce{suggest(name, sorted(produced))}",
+                        f"produce{suggest(name, produced)}",
                         needle=f"{{{name}}}",
                     )
-        result.append(Step(title=title, text=text, reveal=tuple(reveal)))
+        result.append(Step(title, text, tuple(reveal), tuple(chart), chart_log))
     return result
+
+
+def _names(
+    check: _Checker,
+    step: dict[str, Any],
+    key: str,
+    where: KeyPath,
+    known: list[str],
+    what: str,
+    index: int,
+) -> list[str]:
+    """A step's list of names (`reveal` or `chart`), each checked against `known`."""
+    names = step.get(key, [])
+    if isinstance(names, str) and key == "chart":
+        names = [names]
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        check.error((*where, key), f'{key!r} must be a list of {what} names, like ["a", "b"]')
+        return []
+    if known:
+        for name in names:
+            if not expand([name], known):
+                check.error(
+                    (*where, key),
+                    f"step {index + 1}: the computation produces no {what} {name!r}"
+                    f"{suggest(name, known)}",
+                    needle=f'"{name}"',
+                )
+    return names
 
 
 @dataclass

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from llmtutor.engine import Computation, InputSpec, Trace, fmt
+from llmtutor.engine import Computation, InputSpec, InputValue, Trace, fmt
 
 # {name} in lesson text is replaced by that value, formatted; {{ and }} are literal braces.
 # This is plain text substitution: nothing in a lesson is ever evaluated.
@@ -17,23 +18,47 @@ def placeholders(text: str) -> list[str]:
     return [m.group(1) for m in PLACEHOLDER.finditer(text) if m.group(1)]
 
 
+MISSING = "—"  # a placeholder whose value these inputs do not produce (a 5th Adam step of 4)
+
+
 def fill(text: str, trace: Trace) -> str:
-    """Put computed values into lesson text. Unknown names stay as written."""
+    """Put computed values into lesson text: `{name}` becomes the value, formatted."""
 
     def replace(match: re.Match[str]) -> str:
         token, name = match.group(0), match.group(1)
         if name is None:
             return token[0]
-        return fmt(trace[name].value) if name in trace else token
+        return fmt(trace[name].value) if name in trace else MISSING
 
     return PLACEHOLDER.sub(replace, text)
+
+
+def expand(patterns: Iterable[str], names: Iterable[str]) -> list[str]:
+    """The names a reveal list stands for, in trace order for patterns.
+
+    A plain name stands for itself; in a pattern, `*` stands for a run of letters and digits
+    (no `_`), so `"update_*"` means update_1, update_2, … but not update_1_raw: a lesson can
+    show every step of an Adam run whatever its length.
+    """
+    available = list(names)
+    result: list[str] = []
+    for pattern in patterns:
+        if "*" in pattern:
+            regex = re.compile(re.escape(pattern).replace(r"\*", "[A-Za-z0-9]+") + r"\Z")
+            matches = [n for n in available if regex.match(n)]
+        else:
+            matches = [pattern] if pattern in available else []
+        result.extend(name for name in matches if name not in result)
+    return result
 
 
 @dataclass(frozen=True)
 class Step:
     title: str
     text: str
-    reveal: tuple[str, ...] = ()
+    reveal: tuple[str, ...] = ()  # names or `*` patterns of trace quantities
+    chart: tuple[str, ...] = ()  # names of trace series drawn together on one chart
+    chart_log: bool = False  # draw the chart's y axis on a log scale
 
 
 class InputError(ValueError):
@@ -46,7 +71,7 @@ class Lesson:
     title: str
     summary: str
     computation: Computation
-    defaults: dict[str, float]  # the lesson's inputs and their defaults, in file order
+    defaults: dict[str, InputValue]  # the lesson's inputs and their defaults, in file order
     steps: tuple[Step, ...]
     path: Path
     diagram: str | None = None
@@ -58,9 +83,9 @@ class Lesson:
         specs = (self.computation.input(name) for name in self.defaults)
         return [spec for spec in specs if spec is not None]
 
-    def parse_overrides(self, overrides: dict[str, str]) -> dict[str, float]:
+    def parse_overrides(self, overrides: dict[str, str]) -> dict[str, InputValue]:
         """Turn `KEY=VALUE` texts into input values; raise InputError on the first bad one."""
-        values: dict[str, float] = {}
+        values: dict[str, InputValue] = {}
         for key, text in overrides.items():
             spec = self.computation.input(key)
             if key not in self.defaults or spec is None:
@@ -70,14 +95,24 @@ class Lesson:
                 values[key] = spec.parse(text)
             except ValueError as error:
                 raise InputError(str(error)) from None
+        problem = self.computation.validate({**self.defaults, **values})
+        if problem:
+            raise InputError(problem)
         return values
 
-    def compute(self, values: dict[str, float] | None = None) -> Trace:
+    def compute(self, values: Mapping[str, InputValue] | None = None) -> Trace:
         return self.computation.run({**self.defaults, **(values or {})})
 
-    def revealed_through(self, index: int) -> list[str]:
+    def reveals(self, index: int, trace: Trace) -> list[str]:
+        """The names step `index` reveals that this trace has."""
+        return expand(self.steps[index].reveal, trace)
+
+    def revealed_through(self, index: int, trace: Trace) -> list[str]:
         """Names revealed by steps 0..index, in the order they were revealed."""
         names: list[str] = []
-        for step in self.steps[: index + 1]:
-            names.extend(name for name in step.reveal if name not in names)
+        for step in range(index + 1):
+            names.extend(name for name in self.reveals(step, trace) if name not in names)
         return names
+
+    def all_reveals(self, trace: Trace) -> list[str]:
+        return self.revealed_through(len(self.steps) - 1, trace)

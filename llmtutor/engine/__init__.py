@@ -1,7 +1,7 @@
 """Pure computation: every number the tutor shows comes from here. No UI, no torch."""
 
 from llmtutor.engine.inputs import InputSpec, InputValue
-from llmtutor.engine.numbers import fmt, term
+from llmtutor.engine.numbers import fmt, fmt_input, term
 from llmtutor.engine.registry import COMPUTATIONS, Computation
 from llmtutor.engine.trace import Quantity, Series, Trace
 
@@ -14,5 +14,6 @@ __all__ = [
     "Series",
     "Trace",
     "fmt",
+    "fmt_input",
     "term",
 ]

@@ -22,6 +22,9 @@ def fmt(value: float, digits: int = SIGNIFICANT_DIGITS) -> str:
         return "∞" if value > 0 else "-∞"
     if value == 0:
         return "0"  # also turns -0.0 into 0
+    if 1e4 <= abs(value) < 1e9 and digits == SIGNIFICANT_DIGITS:
+        # Counts of steps and tokens read best as grouped digits: 500,000 not 5e5.
+        return f"{value:,.0f}"
     text = f"{value:.{digits}g}"
     if "e" in text:
         mantissa, exponent = text.split("e")
@@ -33,3 +36,10 @@ def term(value: float) -> str:
     """A number as it appears inside a formula: negative numbers get parentheses."""
     text = fmt(value)
     return f"({text})" if text.startswith("-") else text
+
+
+def fmt_input(value: float | tuple[float, ...]) -> str:
+    """An input as a learner would type it: a number, or a list as `0.5, 0.3, -0.2`."""
+    if isinstance(value, tuple):
+        return ", ".join(fmt(item) for item in value)
+    return fmt(value)

@@ -175,4 +175,19 @@ def compute(
             marks=((float(warmup), peak, "end of warmup"), (float(total), lr_min, "end")),
         )
     )
+    # On the whole run the warmup is a sliver (0.4% for Llama 2): a second curve zooms in on
+    # the start, up to five warmups long, so the ramp can be seen.
+    zoom_end = min(total, max(5 * warmup, 10))
+    zoom = tuple(float(round(zoom_end * i / (SAMPLES - 1))) for i in range(SAMPLES))
+    t.add_series(
+        Series(
+            "schedule_start",
+            "The start of the run: the warmup ramp",
+            zoom,
+            tuple(lr_at(s, peak, floor_fraction, warmup, total) for s in zoom),
+            x_label="step",
+            y_label="learning rate",
+            marks=((float(warmup), peak, "end of warmup"),),
+        )
+    )
     return t

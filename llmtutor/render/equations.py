@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Iterable
 
+from rich.cells import cell_len
 from rich.console import Group
 from rich.text import Text
 
@@ -24,14 +25,14 @@ def equation_text(quantity: Quantity, new: bool = False, width: int = ONE_LINE) 
     if parts and parts[-1] == value:
         parts.pop()  # "dy/dw3 = a = -0.3": the formula is a single value already written out
     one_line = " = ".join([quantity.symbol, *parts, value])
-    if len(one_line) + 2 <= width:  # 2 for the "● " marker
+    if cell_len(one_line) + 2 <= width:  # 2 for the "● " marker
         for part in parts:
             text.append(" = ", style=styles.DIM)
             text.append(part)
         text.append(" = ", style=styles.DIM)
         text.append(value, style=value_style)
     else:
-        indent = " " * (len(quantity.symbol) + 2)
+        indent = " " * (cell_len(quantity.symbol) + 2)  # m̂'s accent takes no cell
         for index, part in enumerate(parts):
             if index:
                 text.append("\n" + indent)
@@ -45,7 +46,8 @@ def equation_text(quantity: Quantity, new: bool = False, width: int = ONE_LINE) 
         text.append(value, style=value_style)
     if quantity.note:
         last_line = text.plain.rsplit("\n", 1)[-1]
-        separator = "  " if len(last_line) + len(quantity.note) + 2 <= width else "\n    "
+        fits = cell_len(last_line) + cell_len(quantity.note) + 2 <= width
+        separator = "  " if fits else "\n    "
         text.append(separator + quantity.note, style=styles.NOTE)
     return text
 
