@@ -10,8 +10,17 @@ from typing import ParamSpec
 
 import click
 
-from llmtutor.curriculum import Catalog, InputError, Lesson, load_catalog, suggest
+from llmtutor.curriculum import (
+    Catalog,
+    InputError,
+    Lesson,
+    TrainingLesson,
+    describe_length,
+    load_catalog,
+    suggest,
+)
 from llmtutor.engine import InputValue
+from llmtutor.run_settings import RunSettings
 
 P = ParamSpec("P")
 EXIT_USAGE = 2
@@ -49,8 +58,8 @@ def _catalog() -> Catalog:
     return catalog
 
 
-def _find_lesson(catalog: Catalog, name: str) -> Lesson:
-    lesson = catalog.get(name)
+def _find_lesson(catalog: Catalog, name: str) -> Lesson | TrainingLesson:
+    lesson = catalog.entry(name)
     if lesson is None:
         known = ", ".join(catalog.ids)
         raise UsageProblem(
@@ -89,10 +98,9 @@ def cli(context: click.Context) -> None:
 def list_lessons() -> None:
     """List the lessons: id, title and number of steps."""
     catalog = _catalog()
-    width = max((len(lesson.id) for lesson in catalog.lessons), default=0)
-    for lesson in catalog.lessons:
-        steps = f"{len(lesson.steps)} step" + ("s" if len(lesson.steps) != 1 else "")
-        click.echo(f"{lesson.id:<{width}}  {lesson.title}  ({steps})")
+    width = max((len(entry.id) for entry in catalog.entries), default=0)
+    for entry in catalog.entries:
+        click.echo(f"{entry.id:<{width}}  {entry.title}  ({describe_length(entry)})")
 
 
 @cli.command("lesson")
@@ -111,6 +119,13 @@ def open_lesson(name: str, step: int, plain: bool, sets: tuple[str, ...]) -> Non
     """Open lesson NAME (see `llmtutor lessons`)."""
     catalog = _catalog()
     lesson = _find_lesson(catalog, name)
+    if isinstance(lesson, TrainingLesson):
+        if sets:
+            raise UsageProblem(f"{name!r} takes no --set; see 'llmtutor train --help'")
+        if plain:
+            sys.exit(_train_plain([RunSettings()]))
+        _run_app(catalog, training=RunSettings(), start_training=False)
+        return
     values = _parse_sets(lesson, sets)
     if not 1 <= step <= len(lesson.steps):
         raise UsageProblem(f"--step must be between 1 and {len(lesson.steps)} for {name!r}")
@@ -122,17 +137,65 @@ def open_lesson(name: str, step: int, plain: bool, sets: tuple[str, ...]) -> Non
     _run_app(catalog, lesson, step - 1, values)
 
 
+@cli.command("train")
+@click.option("--plain", is_flag=True, help="Train without the app: progress lines and a chart.")
+@click.option("--steps", default="500", show_default=True, help="Optimizer steps.")
+@click.option("--lr", default="0.001", show_default=True, help="Learning rate.")
+@click.option("--seed", default="42", show_default=True, help="Seed for weights and batches.")
+@click.option("--optimizer", default="adam", show_default=True, help="adam or sgd.")
+@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or mps.")
+@click.option("--compare", is_flag=True, help="With --plain: also train with the other optimizer.")
+@pipe_safe
+def train_command(
+    plain: bool, steps: str, lr: str, seed: str, optimizer: str, device: str, compare: bool
+) -> None:
+    """Train the tiny transformer live (on the GPU when there is one)."""
+    try:
+        settings = RunSettings().with_text(
+            steps=steps, lr=lr, seed=seed, optimizer=optimizer, device=device
+        )
+    except ValueError as error:
+        raise UsageProblem(str(error)) from None
+    if settings.device != "auto":
+        from llmtutor.training import DeviceError, choose_device
+
+        try:
+            choose_device(settings.device)
+        except DeviceError as error:
+            raise UsageProblem(str(error)) from None
+    if plain:
+        runs = [settings, settings.other_optimizer()] if compare else [settings]
+        sys.exit(_train_plain(runs))
+    _run_app(_catalog(), training=settings, start_training=True)
+
+
+def _train_plain(runs: list[RunSettings]) -> int:
+    from llmtutor.train_plain import run_plain
+
+    return run_plain(runs, sys.stdout)
+
+
 def _run_app(
     catalog: Catalog,
     lesson: Lesson | None = None,
     step: int = 0,
     values: dict[str, InputValue] | None = None,
+    training: RunSettings | None = None,
+    start_training: bool = True,
 ) -> None:
     if not sys.stdout.isatty() or not sys.stdin.isatty():
         raise UsageProblem("the tutor needs a terminal; use --plain to print a lesson instead")
     from llmtutor.app import create_app
 
-    create_app(catalog, lesson=lesson, step=step, values=values).run()
+    app = create_app(
+        catalog,
+        lesson=lesson,
+        step=step,
+        values=values,
+        train=training,
+        start_training=start_training,
+    )
+    app.run()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -11,15 +11,15 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from llmtutor.curriculum import Catalog, Lesson
+from llmtutor.curriculum import Catalog, Lesson, TrainingLesson, describe_length
 
 if TYPE_CHECKING:
     from llmtutor.app.tutor import TutorApp
 
 
-def _lesson_label(number: int, lesson: Lesson, width: int) -> Text:
+def _lesson_label(number: int, lesson: Lesson | TrainingLesson, width: int) -> Text:
     """One line per lesson: number, title, and its length at the right."""
-    steps = f"{len(lesson.steps)} step" + ("s" if len(lesson.steps) != 1 else "")
+    steps = describe_length(lesson)
     label = Text.assemble((f"{number:>2}. ", "dim"), (lesson.title, "bold"))
     gap = max(2, width - label.cell_len - len(steps))
     label.append(" " * gap + steps, style="dim")
@@ -52,14 +52,14 @@ class HomeScreen(Screen[None]):
         )
         options = [
             Option(_lesson_label(number, lesson, LABEL_WIDTH), id=lesson.id)
-            for number, lesson in enumerate(self.catalog.lessons, start=1)
+            for number, lesson in enumerate(self.catalog.entries, start=1)
         ]
         yield OptionList(*options, id="lesson-list")
         yield Static(id="lesson-summary")
         yield Footer()
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        lesson = self.catalog.get(event.option.id or "")
+        lesson = self.catalog.entry(event.option.id or "")
         if lesson is not None:
             self.query_one("#lesson-summary", Static).update(
                 Text.assemble(
@@ -80,7 +80,7 @@ class HomeScreen(Screen[None]):
             self._open(options.get_option_at_index(options.highlighted).id)
 
     def _open(self, lesson_id: str | None) -> None:
-        lesson = self.catalog.get(lesson_id or "")
-        if lesson is not None:
+        entry = self.catalog.entry(lesson_id or "")
+        if entry is not None:
             app: TutorApp = self.app  # type: ignore[assignment]
-            app.open_lesson(lesson)
+            app.open_entry(entry)

@@ -9,7 +9,14 @@ from llmtutor.curriculum.loader import (
     load_lesson,
     suggest,
 )
-from llmtutor.curriculum.model import InputError, Lesson, Step, fill
+from llmtutor.curriculum.model import (
+    InputError,
+    Lesson,
+    Step,
+    TrainingLesson,
+    describe_length,
+    fill,
+)
 
 __all__ = [
     "Catalog",
@@ -18,7 +25,9 @@ __all__ = [
     "LessonFileError",
     "Problem",
     "Step",
+    "TrainingLesson",
     "builtin_lessons_dir",
+    "describe_length",
     "fill",
     "load_catalog",
     "load_lesson",

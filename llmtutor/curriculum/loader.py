@@ -16,10 +16,22 @@ from pathlib import Path
 from typing import Any
 
 from llmtutor.curriculum.locate import KeyPath, LineIndex
-from llmtutor.curriculum.model import Lesson, Step, expand, placeholders
+from llmtutor.curriculum.model import Lesson, Step, TrainingLesson, expand, placeholders
 from llmtutor.engine import COMPUTATIONS, InputValue
 
-LESSON_KEYS = {"id", "title", "summary", "order", "computation", "diagram", "inputs", "steps"}
+LESSON_KEYS = {
+    "id",
+    "title",
+    "summary",
+    "order",
+    "kind",
+    "computation",
+    "diagram",
+    "inputs",
+    "steps",
+}
+TRAINING_KEYS = {"id", "title", "summary", "order", "kind", "text"}
+KINDS = ("steps", "training")
 STEP_KEYS = {"title", "text", "reveal", "chart", "chart_log"}
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 MAX_TEXT = 20_000  # characters in one text; a lesson step is a screenful, not a book
@@ -109,7 +121,7 @@ def _kind(value: object) -> str:
     return names.get(type(value), "a table" if isinstance(value, dict) else type(value).__name__)
 
 
-def load_lesson(path: Path) -> Lesson:
+def load_lesson(path: Path) -> Lesson | TrainingLesson:
     """Read and check one lesson file. Raises LessonFileError listing every problem."""
     try:
         text = path.read_text(encoding="utf-8")
@@ -128,9 +140,14 @@ def load_lesson(path: Path) -> Lesson:
         raise LessonFileError([Problem(path, f"not valid TOML: {message}")]) from None
 
     check = _Checker(path, text)
+    kind = data.get("kind", "steps")
+    if kind not in KINDS:
+        check.error(("kind",), f"'kind' must be one of {', '.join(KINDS)}, not {kind!r}")
+        kind = "steps"
+    allowed = TRAINING_KEYS if kind == "training" else LESSON_KEYS
     for key in data:
-        if key not in LESSON_KEYS:
-            check.error((key,), f"unknown key {key!r}{suggest(key, sorted(LESSON_KEYS))}")
+        if key not in allowed:
+            check.error((key,), f"unknown key {key!r}{suggest(key, sorted(allowed))}")
 
     lesson_id = check.text(data, "id", ())
     if lesson_id and not ID_PATTERN.match(lesson_id):
@@ -141,6 +158,11 @@ def load_lesson(path: Path) -> Lesson:
     if isinstance(order, bool) or not isinstance(order, int):
         check.error(("order",), f"'order' must be a whole number, not {_kind(order)}")
         order = 1000
+    if kind == "training":
+        intro = check.text(data, "text", ())
+        if check.problems:
+            raise LessonFileError(check.problems)
+        return TrainingLesson(lesson_id, title, summary, intro, path, order)
 
     computation = None
     name = data.get("computation")
@@ -284,15 +306,23 @@ def _names(
 
 @dataclass
 class Catalog:
-    lessons: list[Lesson]
+    entries: list[Lesson | TrainingLesson]  # everything, in teaching order
     problems: list[Problem]
+
+    @property
+    def lessons(self) -> list[Lesson]:
+        """The step-by-step lessons (everything but the live training run)."""
+        return [entry for entry in self.entries if isinstance(entry, Lesson)]
 
     def get(self, lesson_id: str) -> Lesson | None:
         return next((lesson for lesson in self.lessons if lesson.id == lesson_id), None)
 
+    def entry(self, lesson_id: str) -> Lesson | TrainingLesson | None:
+        return next((entry for entry in self.entries if entry.id == lesson_id), None)
+
     @property
     def ids(self) -> list[str]:
-        return [lesson.id for lesson in self.lessons]
+        return [entry.id for entry in self.entries]
 
 
 def load_catalog(directory: Path | None = None) -> Catalog:
@@ -301,7 +331,7 @@ def load_catalog(directory: Path | None = None) -> Catalog:
     A bad file is reported and skipped; the others still load.
     """
     directory = directory or builtin_lessons_dir()
-    lessons: list[Lesson] = []
+    lessons: list[Lesson | TrainingLesson] = []
     problems: list[Problem] = []
     seen: dict[str, Path] = {}
     for path in sorted(directory.glob("*.toml")):

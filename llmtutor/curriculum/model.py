@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from llmtutor.engine import Computation, InputSpec, InputValue, Trace, fmt
@@ -76,7 +76,6 @@ class Lesson:
     path: Path
     diagram: str | None = None
     order: int = 1000
-    input_symbols: dict[str, str] = field(default_factory=dict)
 
     @property
     def input_specs(self) -> list[InputSpec]:
@@ -108,11 +107,37 @@ class Lesson:
         return expand(self.steps[index].reveal, trace)
 
     def revealed_through(self, index: int, trace: Trace) -> list[str]:
-        """Names revealed by steps 0..index, in the order they were revealed."""
+        """Names revealed by steps 0..index, in the order they were last revealed: a name a
+        later step reveals again moves to the end, beside that step's other values, where
+        the screen keeps the newest values in view."""
         names: list[str] = []
         for step in range(index + 1):
-            names.extend(name for name in self.reveals(step, trace) if name not in names)
+            again = self.reveals(step, trace)
+            names = [name for name in names if name not in again] + again
         return names
 
     def all_reveals(self, trace: Trace) -> list[str]:
         return self.revealed_through(len(self.steps) - 1, trace)
+
+
+@dataclass(frozen=True)
+class TrainingLesson:
+    """The live training run, listed with the lessons (`kind = "training"` in its file).
+
+    It has no steps: its screen trains a real model and shows the loss as it falls.
+    """
+
+    id: str
+    title: str
+    summary: str
+    text: str  # Markdown shown before the run starts
+    path: Path
+    order: int = 1000
+
+
+def describe_length(entry: Lesson | TrainingLesson) -> str:
+    """ "9 steps", or what the live run is, for lists of lessons."""
+    if isinstance(entry, TrainingLesson):
+        return "live training run"
+    count = len(entry.steps)
+    return f"{count} step" + ("s" if count != 1 else "")

@@ -6,7 +6,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from llmtutor.engine import adam, chain_rule, gradients, loss, schedule, sgd, toy_network
+from llmtutor.engine import (
+    adam,
+    chain_rule,
+    gradients,
+    loss,
+    schedule,
+    sgd,
+    toy_network,
+    training_step,
+)
 from llmtutor.engine.inputs import InputSpec, InputValue
 from llmtutor.engine.trace import Trace
 
@@ -105,6 +114,12 @@ COMPUTATIONS: dict[str, Computation] = {
             "plain vs noisy gradient descent from a saddle point; batches and steps",
             sgd.INPUTS,
             sgd.compute,
+        ),
+        Computation(
+            "training_step",
+            "one full training step on a tiny character model: batch, loss, backward, Adam",
+            training_step.INPUTS,
+            training_step.compute,
         ),
     )
 }

@@ -7,7 +7,7 @@ import pytest
 
 from llmtutor.engine import COMPUTATIONS
 
-NEW = ("cross_entropy", "slope", "chain_rule", "adam", "schedule", "saddle")
+NEW = ("cross_entropy", "slope", "chain_rule", "adam", "schedule", "saddle", "training_step")
 
 
 def extremes(spec):

@@ -1,0 +1,331 @@
+"""The training screen: a real transformer trains while the learner watches.
+
+The run happens in a thread worker (llmtutor.training, imported only here and only when a
+run starts), which posts each event the loop yields as a message. The screen never waits on
+the run and the run never waits on the screen: posting a message does not block.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.markdown import Markdown
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+from textual.worker import get_current_worker
+
+from llmtutor.app.chart_widget import Chart
+from llmtutor.app.train_dialog import SettingsDialog
+from llmtutor.engine import fmt
+from llmtutor.render.chart import LiveSeries
+from llmtutor.run_settings import RunSettings
+
+if TYPE_CHECKING:
+    import threading
+
+
+class TrainingEvent(Message):
+    """One event from the training loop, handed from the worker thread to the screen."""
+
+    def __init__(self, run: int, event: Any) -> None:
+        super().__init__()
+        self.run, self.event = run, event
+
+    def can_replace(self, message: Message) -> bool:
+        # A newer progress report makes a pending one redundant; samples and endings are kept.
+        kind = type(self.event).__name__
+        return (
+            kind == "Progress"
+            and isinstance(message, TrainingEvent)
+            and type(message.event).__name__ == "Progress"
+            and message.run == self.run
+        )
+
+
+class TrainScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "start", "Start"),
+        Binding("space", "pause", "Pause"),
+        Binding("s", "stop", "Stop"),
+        Binding("r", "restart", "Restart"),
+        Binding("c", "compare", "Compare"),
+        Binding("l", "log_scale", "Log"),
+        Binding("q", "close", "Back"),
+        Binding("escape", "close", "Back", show=False),
+    ]
+
+    def __init__(
+        self,
+        settings: RunSettings | None = None,
+        *,
+        intro: str = "",
+        start: bool = False,
+        quit_on_close: bool = False,
+    ) -> None:
+        super().__init__()
+        self.settings = settings or RunSettings()
+        self.intro = intro
+        self.start_at_once = start
+        self.quit_on_close = quit_on_close
+        self.run_number = 0  # which run the messages belong to: late ones of an old run are dropped
+        self.running = False
+        self.paused = False
+        self.status = "ready"
+        self.finished: Any = None  # the last run's Finished event
+        self.stop_event: threading.Event | None = None
+        self.pause_event: threading.Event | None = None
+        self.curve: LiveSeries | None = None
+        self.earlier: list[LiveSeries] = []  # finished runs kept on the chart to compare
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="title-bar"):
+            yield Static(Text("Train a tiny transformer", style="bold"), id="lesson-title")
+            yield Static("ready", id="progress")
+        yield Static(id="figures")
+        intro = (self.intro.strip() + "\n\n" if self.intro else "") + "**Press Enter to start.**"
+        yield Static(Markdown(intro), id="intro")
+        yield Chart(id="loss-chart", log_y=False)
+        with Horizontal(id="train-panels"):
+            yield Static(id="sample")
+            with Vertical(id="watch"):
+                yield Static(id="watch-values")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#sample").border_title = "What the model writes"
+        self.query_one("#watch").border_title = "One weight, live"
+        self.query_one("#loss-chart").display = False
+        self._show_figures(Text(self._settings_line(), style="dim"))
+        self.query_one("#sample", Static).update(
+            Text('Greedy text from the prompt "t" appears here every 100 steps.', style="dim")
+        )
+        self.query_one("#watch-values", Static).update(
+            Text("Adam's m and v for one weight of the output layer.", style="dim")
+        )
+        if self.start_at_once:
+            self.action_start()
+
+    # --- running ------------------------------------------------------------------------
+
+    def _settings_line(self) -> str:
+        s = self.settings
+        return (
+            f"{s.steps} steps · lr {s.lr:g} · seed {s.seed} · {s.optimizer} · device {s.device}"
+            "   (r to change)"
+        )
+
+    def action_start(self) -> None:
+        if self.running:
+            return
+        import threading
+
+        self.run_number += 1
+        if self.curve is not None and len(self.curve):
+            self.earlier = [*self.earlier[-2:], self.curve]  # keep the last few runs
+        self.curve = LiveSeries(self.settings.label(), x_label="step", y_label="loss")
+        self.stop_event, self.pause_event = threading.Event(), threading.Event()
+        self.running, self.paused = True, False
+        self.query_one("#intro").display = False
+        self.query_one("#loss-chart", Chart).display = True
+        self._set_status("starting…")
+        self._show_figures(Text("loading torch and building the model…", style="dim"))
+        self._train(self.run_number, self.settings, self.stop_event, self.pause_event)
+
+    @work(thread=True, exclusive=True, group="training", exit_on_error=False)
+    def _train(
+        self,
+        run: int,
+        settings: RunSettings,
+        stop: threading.Event,
+        pause: threading.Event,
+    ) -> None:
+        worker = get_current_worker()
+        try:
+            import torch
+
+            from llmtutor.training import TrainConfig, default_threads, train
+
+            torch.set_num_threads(default_threads())
+            config = TrainConfig(
+                steps=settings.steps,
+                lr=settings.lr,
+                seed=settings.seed,
+                optimizer=settings.optimizer,
+                device=settings.device,
+            )
+            for event in train(config, stop=stop, pause=pause):
+                self.post_message(TrainingEvent(run, event))
+                if worker.is_cancelled:
+                    stop.set()
+        except Exception as error:  # a device that vanished, a bad setting: say so, don't crash
+            self.post_message(TrainingEvent(run, error))
+
+    def on_training_event(self, message: TrainingEvent) -> None:
+        if message.run != self.run_number:
+            return  # a late message from a run that was replaced
+        event = message.event
+        kind = type(event).__name__
+        if isinstance(event, Exception):
+            self.running = False
+            self._set_status("failed")
+            self._show_figures(Text(f"The run could not go on: {event}", style="bold red"))
+        elif kind == "Started":
+            self._set_status("running")
+            steps = event.config.steps
+            self.query_one("#loss-chart", Chart).x_range = (0, max(1, steps - 1))
+            title = Text.assemble(("Train a tiny transformer", "bold"), ("  ·  ", "dim"))
+            title.append(f"{event.device_description} · {event.parameters:,} weights")
+            self.query_one("#lesson-title", Static).update(title)
+        elif kind == "Progress":
+            self._on_progress(event)
+        elif kind == "Sample":
+            self._show_sample(f"After step {event.step}", event.text)
+        elif kind == "Diverged":
+            self._set_status("diverged")
+            self._show_figures(
+                Text(
+                    f"The loss became {fmt(event.loss)} at step {event.step}: the run diverged "
+                    "and was stopped. Press r to try a smaller learning rate.",
+                    style="bold red",
+                )
+            )
+        elif kind == "Finished":
+            self.running = False
+            self.finished = event
+            if self.status != "diverged":
+                self._set_status("stopped" if event.stopped_early else "finished")
+            if event.text:
+                self._show_sample(f"final, {event.steps_done} steps", event.text)
+            if self.status != "diverged" and event.steps_done:
+                rate = event.steps_done / event.elapsed_s if event.elapsed_s > 0 else 0.0
+                self._show_figures(
+                    Text.assemble(
+                        (f"{event.steps_done} steps", "bold"),
+                        (f" in {event.elapsed_s:.1f} s ({rate:,.0f} steps/s)   final loss ", "dim"),
+                        (fmt(event.final_loss), "bold yellow"),
+                        ("   r: new settings   c: compare optimizers", "dim"),
+                    )
+                )
+
+    def _on_progress(self, event: Any) -> None:
+        if self.curve is None:
+            self.curve = LiveSeries(self.settings.label(), x_label="step", y_label="loss")
+        self.curve.append(event.step, event.loss)
+        self._show_figures(
+            Text.assemble(
+                ("step ", "dim"),
+                (f"{event.step + 1}/{event.total}", "bold"),
+                ("   loss ", "dim"),
+                (f"{event.loss:.4f}", "bold yellow"),
+                ("   ppl ", "dim"),
+                (f"{event.perplexity:.2f}", "bold"),
+                ("   lr ", "dim"),
+                (f"{event.lr:g}", "bold"),
+                ("   ", ""),
+                (f"{event.tokens_per_s:,.0f}", "bold"),
+                (" tok/s   ", "dim"),
+                (f"{event.elapsed_s:.1f} s", "bold"),
+            )
+        )
+        chart = self.query_one("#loss-chart", Chart)
+        series = [curve.series() for curve in self.earlier]
+        series.append(self.curve.series(marks=((event.step, event.loss, ""),)))
+        chart.set_series(series, title="Loss at each step")
+        if event.watch is not None:
+            self._show_watch(event.watch)
+
+    def _show_watch(self, watch: Any) -> None:
+        self.query_one("#watch").border_title = f"{watch.name}[{watch.index}], live"
+        lines = Text()
+        rows = [("value", watch.value), ("gradient", watch.grad)]
+        if watch.m is not None:
+            rows += [("m (momentum)", watch.m), ("v (squared)", watch.v)]
+        rows.append(("update", watch.update))
+        for label, value in rows:
+            lines.append(f"{label:<13}", style="dim")
+            lines.append(f"{fmt(value):>12}\n", style="bold")
+        lines.rstrip()
+        self.query_one("#watch-values", Static).update(lines)
+
+    def _show_sample(self, when: str, text: str) -> None:
+        self.query_one("#sample").border_title = f"What the model writes · {when.lower()}"
+        self.query_one("#sample", Static).update(Text(repr(text)[1:-1]))
+
+    def _show_figures(self, text: Text) -> None:
+        self.query_one("#figures", Static).update(text)
+
+    def _set_status(self, status: str) -> None:
+        self.status = status
+        self.query_one("#progress", Static).update(status)
+
+    # --- keys ---------------------------------------------------------------------------
+
+    def action_pause(self) -> None:
+        if not self.running or self.pause_event is None:
+            return
+        self.paused = not self.paused
+        if self.paused:
+            self.pause_event.set()
+            self._set_status("paused")
+        else:
+            self.pause_event.clear()
+            self._set_status("running")
+
+    def action_stop(self) -> None:
+        if self.running and self.stop_event is not None:
+            self.stop_event.set()
+            if self.pause_event is not None:
+                self.pause_event.clear()
+            self._set_status("stopping…")
+
+    def action_restart(self) -> None:
+        def apply(settings: RunSettings | None) -> None:
+            if settings is not None:
+                self.settings = settings
+                self.earlier, self.curve = [], None  # new settings: a fresh chart
+                self._restart()
+
+        self.app.push_screen(SettingsDialog(self.settings), apply)
+
+    def action_compare(self) -> None:
+        """Run again with the other optimizer, keeping this run's curve on the chart."""
+        if self.curve is None or not len(self.curve):
+            self.notify("Run once first (Enter), then compare with the other optimizer.")
+            return
+        self.settings = self.settings.other_optimizer()
+        self._restart()
+
+    def _restart(self) -> None:
+        self.action_stop()
+        self.running = False
+        self.action_start()
+
+    def action_log_scale(self) -> None:
+        chart = self.query_one("#loss-chart", Chart)
+        chart.toggle_log_y()
+        self.notify(f"Loss axis: {'log' if chart.log_y else 'linear'} scale", timeout=2)
+
+    def action_close(self) -> None:
+        self.stop_run()
+        if self.quit_on_close:
+            self.app.exit()
+        else:
+            self.dismiss()
+
+    def stop_run(self) -> None:
+        """Stop the run cleanly (the loop checks the event every step) and forget it."""
+        if self.stop_event is not None:
+            self.stop_event.set()
+        if self.pause_event is not None:
+            self.pause_event.clear()
+        self.running = False
+        self.run_number += 1
+
+    def on_unmount(self) -> None:
+        self.stop_run()

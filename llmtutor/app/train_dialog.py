@@ -1,0 +1,55 @@
+"""A small dialog to change the training run's settings before restarting it."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Grid, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Static
+
+from llmtutor.run_settings import RunSettings
+
+FIELDS = (
+    ("steps", "steps", "how many optimizer steps"),
+    ("lr", "learning rate", "e.g. 0.001; try 10 to see a run diverge"),
+    ("seed", "seed", "same seed, same run"),
+    ("optimizer", "optimizer", "adam or sgd"),
+)
+
+
+class SettingsDialog(ModalScreen[RunSettings | None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("enter", "apply", "Restart", priority=True),
+    ]
+
+    def __init__(self, settings: RunSettings) -> None:
+        super().__init__()
+        self.settings = settings
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="settings-dialog"):
+            yield Static("Restart the run with these settings", id="settings-title")
+            with Grid(id="settings-grid"):
+                for name, label, hint in FIELDS:
+                    yield Label(label)
+                    value = getattr(self.settings, name)
+                    text = f"{value:g}" if isinstance(value, float) else str(value)
+                    yield Input(text, placeholder=hint, id=f"setting-{name}")
+            yield Static(id="settings-error")
+            yield Static("Enter restarts · Escape cancels", id="settings-help")
+
+    def action_apply(self) -> None:
+        texts = {name: self.query_one(f"#setting-{name}", Input).value for name, _, _ in FIELDS}
+        try:
+            settings = self.settings.with_text(**texts)
+        except ValueError as error:
+            self.query_one("#settings-error", Static).update(f"⚠ {error}")
+            return
+        self.dismiss(settings)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,96 @@
+"""`llmtutor train --plain`: the live run, headless, as lines of text and an ASCII chart."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TextIO
+
+from llmtutor.engine import Series
+from llmtutor.render.chart import LiveSeries, render_chart
+from llmtutor.run_settings import RunSettings
+
+EVERY = 100  # print a progress line every this many steps
+CHART_SIZE = (72, 16)
+
+
+def _line(file: TextIO, text: str = "") -> None:
+    file.write(text + "\n")
+    file.flush()  # a watcher of the pipe sees each line as it comes
+
+
+def run_plain(settings_list: Sequence[RunSettings], file: TextIO) -> int:
+    """Train once per settings (one, or two to compare optimizers); return the exit status:
+    0 when every run finished, 1 when one diverged."""
+    import torch
+
+    from llmtutor.training import (
+        Diverged,
+        Finished,
+        Progress,
+        Sample,
+        Started,
+        TrainConfig,
+        default_threads,
+        train,
+    )
+
+    torch.set_num_threads(default_threads())
+
+    curves: list[Series] = []
+    status = 0
+    for settings in settings_list:
+        config = TrainConfig(
+            steps=settings.steps,
+            lr=settings.lr,
+            seed=settings.seed,
+            optimizer=settings.optimizer,
+            device=settings.device,
+            sample_every=0,  # samples are for the screen; here only the final text
+            watch=None,
+        )
+        curve = LiveSeries(settings.label(), x_label="step", y_label="loss")
+        for event in train(config):
+            if isinstance(event, Started):
+                _line(
+                    file,
+                    f"Training a tiny transformer on {event.device_description}, "
+                    f"{event.parameters:,} weights",
+                )
+                _line(
+                    file,
+                    f"{config.steps} steps · batch {config.batch_size} × "
+                    f"{config.seq_len} · {settings.label()}",
+                )
+            elif isinstance(event, Progress):
+                curve.append(event.step, event.loss)
+                if event.step % EVERY == 0 or event.step == event.total - 1:
+                    _line(
+                        file,
+                        f"step {event.step:>5}/{event.total}  loss {event.loss:.4f}  "
+                        f"ppl {event.perplexity:8.2f}  {event.tokens_per_s:>9,.0f} tokens/s",
+                    )
+            elif isinstance(event, Sample):
+                pass
+            elif isinstance(event, Diverged):
+                _line(
+                    file,
+                    f"The loss became {event.loss} at step {event.step}: the run diverged "
+                    "and was stopped. Try a smaller --lr.",
+                )
+                status = 1
+            elif isinstance(event, Finished):
+                rate = event.steps_done / event.elapsed_s if event.elapsed_s > 0 else 0.0
+                _line(
+                    file,
+                    f"Finished {event.steps_done} steps in {event.elapsed_s:.1f} s "
+                    f"({rate:.0f} steps/s); final loss {event.final_loss:.4f}",
+                )
+                if event.text:
+                    _line(file, f"Generated from {config.prompt!r}: {event.text!r}")
+        curves.append(curve.series())
+        _line(file)
+    if any(len(c.x) > 1 for c in curves):
+        chart = render_chart(curves, *CHART_SIZE, title="Loss at each step", ascii=True)
+        for row in chart.plain.splitlines():
+            _line(file, row.rstrip())
+    return status

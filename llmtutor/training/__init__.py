@@ -1,0 +1,48 @@
+"""Training a tiny transformer for real, with torch. Nothing here knows about the interface.
+
+Importing this package imports torch (seconds): the app imports it only when a training
+screen opens, never on its way to the home screen.
+"""
+
+from llmtutor.training.data import TEXT, VOCAB, VOCAB_SIZE, decode, encode, get_batch
+from llmtutor.training.device import DeviceError, choose_device, default_threads, describe
+from llmtutor.training.loop import (
+    Diverged,
+    Event,
+    Finished,
+    Progress,
+    Sample,
+    Setup,
+    Started,
+    WatchedParameter,
+    build,
+    generate,
+    train,
+)
+from llmtutor.training.model import TinyTransformer, TrainConfig
+
+__all__ = [
+    "TEXT",
+    "VOCAB",
+    "VOCAB_SIZE",
+    "DeviceError",
+    "Diverged",
+    "Event",
+    "Finished",
+    "Progress",
+    "Sample",
+    "Setup",
+    "Started",
+    "TinyTransformer",
+    "TrainConfig",
+    "WatchedParameter",
+    "build",
+    "choose_device",
+    "decode",
+    "default_threads",
+    "describe",
+    "encode",
+    "generate",
+    "get_batch",
+    "train",
+]

@@ -1,0 +1,327 @@
+"""The training loop, as a generator of events: iterate it and show what it yields.
+
+    for event in train(TrainConfig()):
+        ...  # Started, then Progress / Sample every few steps, then Finished
+
+Each step is the source's: sample a batch, forward pass, cross-entropy loss, backward pass,
+optimizer step. The loop stays lean: the loss stays a tensor on the device except on the
+steps it reports, so the host waits for the device only there.
+
+Threads: the caller decides `torch.set_num_threads(n)` before the first torch work (on a
+2-core machine, 1 thread beside a UI thread can beat 2 that fight it: measure). The loop
+never changes it.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from types import EllipsisType
+
+import torch
+import torch.nn.functional as F
+
+from llmtutor.training.data import TEXT, VOCAB_SIZE, decode, encode, get_batch
+from llmtutor.training.device import choose_device, describe
+from llmtutor.training.model import TinyTransformer, TrainConfig
+
+PAUSE_POLL_S = 0.05  # while paused, how often the loop looks whether it may go on
+
+
+# --- events --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WatchedParameter:
+    """One scalar weight followed through a step (only on reported steps)."""
+
+    name: str  # the parameter, e.g. "head.weight"
+    index: int  # flat index into it
+    value: float  # after this step's update
+    grad: float  # its gradient this step
+    m: float | None  # Adam's exp_avg (running mean of gradients) after the step; None for SGD
+    v: float | None  # Adam's exp_avg_sq (running mean of squared gradients); None for SGD
+    update: float  # value before − value after the step
+
+
+@dataclass(frozen=True)
+class Started:
+    device_description: str  # e.g. "CPU (2 threads)"
+    parameters: int  # how many numbers the model learns
+    config: TrainConfig
+
+
+@dataclass(frozen=True)
+class Progress:
+    step: int  # 0-based: the step just taken
+    total: int  # config.steps
+    loss: float  # this step's batch loss (before its update)
+    perplexity: float  # e^loss
+    lr: float  # learning rate used
+    tokens_per_s: float  # training speed since the previous report
+    elapsed_s: float  # training time so far (pauses and samples excluded)
+    watch: WatchedParameter | None
+
+
+@dataclass(frozen=True)
+class Sample:
+    step: int  # generated after this step's update
+    text: str  # greedy, prompt included
+
+
+@dataclass(frozen=True)
+class Diverged:
+    step: int  # the reported step where the loss was first seen not finite
+    loss: float  # nan or inf
+
+
+@dataclass(frozen=True)
+class Finished:
+    steps_done: int
+    final_loss: float  # the last step's loss (nan if no step ran)
+    text: str  # greedy text from the prompt ("" after divergence)
+    elapsed_s: float  # training time (pauses and samples excluded)
+    stopped_early: bool  # ended before config.steps: the stop event, or divergence
+
+
+Event = Started | Progress | Sample | Diverged | Finished
+
+
+# --- setting up ----------------------------------------------------------------------------
+
+
+@dataclass
+class Setup:
+    """Everything a run works on. Build it with `build(config)` and pass it to `train` to keep
+    hold of the model and optimizer (to generate more text afterwards, or to inspect them)."""
+
+    config: TrainConfig
+    device: torch.device
+    model: TinyTransformer
+    optimizer: torch.optim.Optimizer
+    data: torch.Tensor  # the whole text as token ids, on the device: (1500,)
+    batches: torch.Generator  # draws the batch positions, on the device
+
+
+def fused_adam_supported(device: torch.device) -> bool:
+    """Whether this torch has a fused Adam kernel for the device (CPU has one since 2.4)."""
+    try:
+        from torch.optim.optimizer import _get_fused_kernels_supported_devices
+    except ImportError:  # a torch that moved it: use the plain Adam
+        return False
+    return device.type in _get_fused_kernels_supported_devices()
+
+
+def make_optimizer(model: torch.nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
+    """Adam (fused where the device has it) or plain SGD, both at config.lr."""
+    if config.optimizer == "sgd":
+        return torch.optim.SGD(model.parameters(), lr=config.lr)
+    device = next(model.parameters()).device
+    return torch.optim.Adam(model.parameters(), lr=config.lr, fused=fused_adam_supported(device))
+
+
+def build(config: TrainConfig) -> Setup:
+    """Model, optimizer and data for `config`. Seeds torch's global generator with config.seed
+    (the weights are drawn on the CPU, so every device starts from the same weights); the batches
+    come from their own generator, so a run does not depend on other torch work around it."""
+    device = choose_device(config.device)  # DeviceError: before anything is built
+    torch.manual_seed(config.seed)
+    model = TinyTransformer(config).to(device)
+    batches = torch.Generator(device=device)
+    batches.manual_seed(config.seed)
+    return Setup(
+        config=config,
+        device=device,
+        model=model,
+        optimizer=make_optimizer(model, config),
+        data=encode(TEXT).to(device),
+        batches=batches,
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class _Watch:
+    """Reads one scalar of one parameter around an optimizer step, as tensors (no sync)."""
+
+    name: str
+    index: int
+    parameter: torch.nn.Parameter
+
+    @classmethod
+    def find(cls, model: torch.nn.Module, watch: tuple[str, int] | None) -> _Watch | None:
+        if watch is None:
+            return None
+        name, index = watch
+        parameters = dict(model.named_parameters())
+        if name not in parameters:
+            raise ValueError(f"no parameter named {name!r}; choose one of {', '.join(parameters)}")
+        if not 0 <= index < parameters[name].numel():
+            size = parameters[name].numel()
+            raise ValueError(f"{name} has {size} elements; index {index} is out of range")
+        return cls(name, index, parameters[name])
+
+    def _element(self, tensor: torch.Tensor) -> torch.Tensor:
+        return tensor.detach().reshape(-1)[self.index]  # 0-d
+
+    def before_step(self) -> list[torch.Tensor]:
+        """[value, gradient], copied: the step changes the value in place."""
+        return [self._element(self.parameter).clone(), self._element(self.parameter.grad).clone()]
+
+    def after_step(self, optimizer: torch.optim.Optimizer) -> list[torch.Tensor]:
+        """[value] + Adam's [m, v] (SGD keeps none)."""
+        state = optimizer.state[self.parameter]
+        moments = [self._element(state[key]) for key in ("exp_avg", "exp_avg_sq") if key in state]
+        return [self._element(self.parameter), *moments]
+
+    def event(self, numbers: list[float]) -> WatchedParameter:
+        """From before_step() + after_step() as floats."""
+        before, grad, after, *moments = numbers
+        m, v = moments if moments else (None, None)
+        return WatchedParameter(self.name, self.index, after, grad, m, v, update=before - after)
+
+
+# --- generating ----------------------------------------------------------------------------
+
+
+@torch.no_grad()
+def generate(
+    model: TinyTransformer,
+    prompt: str,
+    length: int,
+    device: torch.device | None = None,
+    context: int | None = None,
+) -> str:
+    """Greedy: append the most likely next character `length` times; returns prompt + them.
+
+    The model sees the last `context` characters (default: model.context_len, the seq_len it
+    trained on), so every position it reads is one it learned; positions never exceed max_len.
+    Looking further back reads position embeddings training never touched, and the text garbles
+    after the first seq_len characters. Runs in eval mode, then restores the model's mode.
+    """
+    device = device or next(model.parameters()).device
+    window = min(context or model.context_len, model.max_len)
+    was_training = model.training
+    model.eval()
+    try:
+        ids = encode(prompt).to(device)[None]  # (1, len(prompt))
+        for _ in range(length):
+            logits = model(ids[:, -window:])  # (1, T ≤ window, vocab)
+            next_id = logits[0, -1].argmax()  # the most likely next character
+            ids = torch.cat([ids, next_id.view(1, 1)], dim=1)  # (1, T + 1)
+    finally:
+        model.train(was_training)
+    return decode(ids[0])
+
+
+# --- training ------------------------------------------------------------------------------
+
+
+def _wait_while_paused(pause: threading.Event, stop: threading.Event | None) -> float:
+    """Block while `pause` is set (waking every PAUSE_POLL_S, at once on stop); seconds waited."""
+    began = time.perf_counter()
+    sleeper = stop if stop is not None else threading.Event()
+    while pause.is_set() and not sleeper.wait(PAUSE_POLL_S):
+        pass
+    return time.perf_counter() - began
+
+
+def train(
+    config: TrainConfig | None = None,
+    *,
+    stop: threading.Event | None = None,
+    pause: threading.Event | None = None,
+    watch: tuple[str, int] | EllipsisType | None = ...,
+    setup: Setup | None = None,
+) -> Iterator[Event]:
+    """Train as `config` says, yielding events. Set `stop` to end the run cleanly (Finished with
+    stopped_early=True); while `pause` is set the loop waits between steps. `watch` is the
+    (parameter name, flat index) to follow, None for none; left out, it is config.watch.
+
+    The device, the model and the watched parameter are checked when this is called
+    (DeviceError, ValueError), not at the first event. Pass `setup` (from `build(config)`) to
+    keep hold of the model and optimizer.
+    """
+    config = config if config is not None else (setup.config if setup else TrainConfig())
+    if setup is None:
+        setup = build(config)
+    elif setup.config != config:
+        raise ValueError("the setup was built for another config")
+    watched = _Watch.find(setup.model, config.watch if watch is ... else watch)
+    return _run(setup, watched, stop, pause)
+
+
+def _run(
+    setup: Setup,
+    watched: _Watch | None,
+    stop: threading.Event | None,
+    pause: threading.Event | None,
+) -> Iterator[Event]:
+    config, model, optimizer = setup.config, setup.model, setup.optimizer
+    yield Started(describe(setup.device), model.parameter_count(), config)
+
+    tokens_per_step = config.batch_size * config.seq_len
+    last_step = config.steps - 1
+    lr = optimizer.param_groups[0]["lr"]
+    started = time.perf_counter()
+    off_clock = 0.0  # seconds paused or generating samples: not training time
+    reported_at, reported_step = 0.0, -1  # training time and step of the previous report
+    loss: torch.Tensor | None = None
+    steps_done, diverged = 0, False
+
+    model.train()
+    for step in range(config.steps):
+        if pause is not None and pause.is_set():
+            off_clock += _wait_while_paused(pause, stop)
+        if stop is not None and stop.is_set():
+            break
+
+        inputs, targets = get_batch(setup.data, config.batch_size, config.seq_len, setup.batches)
+        logits = model(inputs)  # (B, T, vocab)
+        # logits[b, t] predicts targets[b, t], the character after inputs[b, t]
+        loss = F.cross_entropy(logits.view(-1, VOCAB_SIZE), targets.reshape(-1))
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+
+        report = step % config.report_every == 0 or step == last_step
+        watched_before = watched.before_step() if report and watched else []
+        optimizer.step()
+        steps_done = step + 1
+
+        if report:
+            # one host–device sync per reported step: every number comes back together
+            watched_after = watched.after_step(optimizer) if watched else []
+            loss_value, *watched_numbers = torch.stack(
+                [loss.detach(), *watched_before, *watched_after]
+            ).tolist()
+            if not math.isfinite(loss_value):
+                yield Diverged(step, loss_value)
+                diverged = True
+                break
+            elapsed = time.perf_counter() - started - off_clock
+            seconds = max(elapsed - reported_at, 1e-9)
+            yield Progress(
+                step=step,
+                total=config.steps,
+                loss=loss_value,
+                perplexity=math.exp(loss_value) if loss_value < 700 else math.inf,
+                lr=lr,
+                tokens_per_s=(step - reported_step) * tokens_per_step / seconds,
+                elapsed_s=elapsed,
+                watch=watched.event(watched_numbers) if watched else None,
+            )
+            reported_at, reported_step = elapsed, step
+
+        if config.sample_every and step % config.sample_every == 0:
+            sampling_began = time.perf_counter()
+            text = generate(model, config.prompt, config.generate_len, setup.device)
+            off_clock += time.perf_counter() - sampling_began
+            yield Sample(step, text)
+
+    elapsed = time.perf_counter() - started - off_clock
+    final_loss = math.nan if loss is None else loss.item()
+    text = "" if diverged else generate(model, config.prompt, config.generate_len, setup.device)
+    stopped_early = diverged or steps_done < config.steps
+    yield Finished(steps_done, final_loss, text, elapsed, stopped_early)

@@ -1,0 +1,134 @@
+"""The source's tiny transformer, written lean: the same math as its `nn.TransformerEncoder`
+stack (post-norm, ReLU, dropout 0, causal mask) in a few explicit lines.
+
+    token embedding + learned position embedding
+    → n_layers × [x = norm1(x + attention(x)); x = norm2(x + feed_forward(x))]
+    → linear head: one score (logit) per vocabulary character, at every position
+
+The weights are created in the same order and with the same initialisation as the source's
+model, so the same seed gives the same starting weights (see `TinyTransformer.__init__`).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from llmtutor.training.data import VOCAB_SIZE, unknown_characters
+
+OPTIMIZERS = ("adam", "sgd")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    # the run
+    steps: int = 500  # optimizer steps (one batch each)
+    batch_size: int = 16  # sequences per batch
+    seq_len: int = 32  # characters per sequence: the context the model learns from
+    lr: float = 1e-3  # learning rate (constant: no schedule, as in the source)
+    seed: int = 42  # seeds the weights and the batches: same seed, same run
+    optimizer: str = "adam"  # "adam" (the source's) or "sgd" (plain, no momentum)
+    # the model
+    d_model: int = 64  # width of every token's vector
+    n_heads: int = 2  # attention heads per layer (d_model must divide by it)
+    n_layers: int = 2  # transformer layers
+    d_ff: int = 128  # hidden width of each layer's feed-forward network
+    max_len: int = 128  # positions the position embedding knows
+    # where and how it reports
+    device: str = "auto"  # "auto" (CUDA, then MPS, then CPU), "cpu", "cuda" or "mps"
+    report_every: int = 10  # a Progress event every this many steps (and at the first and last)
+    sample_every: int = 100  # a Sample (greedy text) every this many steps; 0 for none
+    generate_len: int = 80  # characters generated after the prompt
+    prompt: str = "t"  # where generated text starts
+    watch: tuple[str, int] | None = ("head.weight", 0)  # (parameter name, flat index) or None
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.steps < 0:
+            problems.append("steps must be 0 or more")
+        for name in ("batch_size", "seq_len", "d_model", "n_heads", "n_layers", "d_ff"):
+            if getattr(self, name) < 1:
+                problems.append(f"{name} must be at least 1")
+        if self.max_len < self.seq_len:
+            problems.append(f"seq_len ({self.seq_len}) cannot exceed max_len ({self.max_len})")
+        if self.n_heads >= 1 and self.d_model % self.n_heads:
+            problems.append(f"d_model ({self.d_model}) must divide by n_heads ({self.n_heads})")
+        if not self.lr > 0:
+            problems.append("lr must be positive")
+        if self.optimizer not in OPTIMIZERS:
+            problems.append(f"optimizer must be one of {', '.join(OPTIMIZERS)}")
+        if self.report_every < 1:
+            problems.append("report_every must be at least 1")
+        if self.sample_every < 0 or self.generate_len < 0:
+            problems.append("sample_every and generate_len cannot be negative")
+        if not self.prompt:
+            problems.append("prompt cannot be empty")
+        elif missing := unknown_characters(self.prompt):
+            problems.append(f"prompt has characters the model never saw: {''.join(missing)!r}")
+        if problems:
+            raise ValueError("; ".join(problems))
+
+
+class Block(nn.Module):
+    """One post-norm transformer layer: `nn.TransformerEncoderLayer`'s math with dropout 0."""
+
+    def __init__(self, d_model: int, n_heads: int, d_ff: int) -> None:
+        super().__init__()
+        self.n_heads = n_heads
+        # Initialised like nn.MultiheadAttention, in its order of random draws: the output
+        # projection gets nn.Linear's default, then the fused q/k/v weight xavier-uniform and
+        # both biases zero. skip_init builds qkv without drawing random numbers for it first.
+        self.qkv = nn.utils.skip_init(nn.Linear, d_model, 3 * d_model)  # rows: q, then k, then v
+        self.out_proj = nn.Linear(d_model, d_model)
+        nn.init.xavier_uniform_(self.qkv.weight)
+        nn.init.zeros_(self.qkv.bias)
+        nn.init.zeros_(self.out_proj.bias)
+        self.ff_in = nn.Linear(d_model, d_ff)  # feed-forward: nn.Linear's default init
+        self.ff_out = nn.Linear(d_ff, d_model)
+        self.norm1 = nn.LayerNorm(d_model)  # eps 1e-5, weight 1, bias 0
+        self.norm2 = nn.LayerNorm(d_model)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        B, T, C = x.shape  # batch, positions, d_model
+        # one projection gives q, k and v; each head gets a contiguous slice of C // n_heads
+        q, k, v = self.qkv(x).view(B, T, 3, self.n_heads, C // self.n_heads).permute(2, 0, 3, 1, 4)
+        # q, k, v: (B, heads, T, head size); is_causal: position t sees positions 0..t only
+        y = F.scaled_dot_product_attention(q, k, v, is_causal=True)  # (B, heads, T, head size)
+        y = y.transpose(1, 2).reshape(B, T, C)  # heads side by side again: (B, T, C)
+        x = self.norm1(x + self.out_proj(y))  # post-norm: add, then normalise
+        x = self.norm2(x + self.ff_out(F.relu(self.ff_in(x))))
+        return x  # (B, T, C)
+
+
+class TinyTransformer(nn.Module):
+    """Characters in, next-character logits out: (B, T) token ids → (B, T, vocab_size)."""
+
+    def __init__(self, config: TrainConfig, vocab_size: int = VOCAB_SIZE) -> None:
+        super().__init__()
+        self.max_len = config.max_len  # positions it has embeddings for
+        # Training only ever shows positions 0 … seq_len − 1: the embeddings of later positions
+        # stay random. Generation therefore looks at the last seq_len characters at most.
+        self.context_len = config.seq_len
+        # nn.Embedding's default init: normal(0, 1)
+        self.token_embedding = nn.Embedding(vocab_size, config.d_model)
+        self.position_embedding = nn.Embedding(config.max_len, config.d_model)
+        # Like nn.TransformerEncoder, the layers are copies of one freshly initialised layer:
+        # they start equal and grow apart in training (this keeps the source's random draws).
+        layer = Block(config.d_model, config.n_heads, config.d_ff)
+        self.blocks = nn.ModuleList(copy.deepcopy(layer) for _ in range(config.n_layers))
+        self.head = nn.Linear(config.d_model, vocab_size)
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        T = ids.size(1)
+        positions = torch.arange(T, device=ids.device)  # (T,)
+        x = self.token_embedding(ids) + self.position_embedding(positions)  # (B, T, d_model)
+        for block in self.blocks:
+            x = block(x)
+        return self.head(x)  # (B, T, vocab_size)
+
+    def parameter_count(self) -> int:
+        return sum(p.numel() for p in self.parameters())

@@ -1,0 +1,133 @@
+"""Journeys in a real terminal: the tutor runs under tmux, keys are sent with send-keys and
+the screen is read with capture-pane, as a learner would see it."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from llmtutor.curriculum import load_catalog
+from llmtutor.engine import fmt
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
+
+TUTOR = f"{sys.executable} -m llmtutor"
+
+
+class Terminal:
+    def __init__(self, command: str, width: int, height: int) -> None:
+        self.name = f"llmtutor-{uuid.uuid4().hex[:8]}"
+        # After the tutor exits, show whether the terminal was restored: echo on, no
+        # alternate screen left behind.
+        restored = "stty -a | tr ' ' '\\n' | grep -x -e echo -e -echo"
+        shell = f"{command}; echo EXITED=$?; {restored}; sleep 60"
+        new = ["tmux", "new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height)]
+        for _ in range(20):  # a tmux server that is just exiting refuses new sessions: retry
+            if subprocess.run([*new, shell], capture_output=True).returncode == 0:
+                break
+            time.sleep(0.2)
+        else:
+            raise RuntimeError("tmux would not start a session")
+
+    def screen(self) -> str:
+        return subprocess.run(
+            ["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True
+        ).stdout
+
+    def keys(self, *keys: str) -> None:
+        for key in keys:
+            subprocess.run(["tmux", "send-keys", "-t", self.name, key], check=True)
+            time.sleep(0.15)
+
+    def wait_for(self, condition: Callable[[str], bool], seconds: float = 20) -> str:
+        deadline = time.monotonic() + seconds
+        while True:
+            text = self.screen()
+            if condition(text):
+                return text
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the screen never showed what was expected:\n{text}")
+            time.sleep(0.1)
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+
+
+@pytest.fixture
+def terminal() -> Iterator[Callable[..., Terminal]]:
+    opened: list[Terminal] = []
+
+    def open_terminal(command: str = TUTOR, width: int = 80, height: int = 24) -> Terminal:
+        opened.append(Terminal(command, width, height))
+        return opened[-1]
+
+    yield open_terminal
+    for term in opened:
+        term.close()
+
+
+@pytest.mark.parametrize(("width", "height"), [(80, 24), (120, 40)])
+def test_home_to_backprop_gradient(terminal, width: int, height: int) -> None:
+    term = terminal(TUTOR, width, height)
+    term.wait_for(lambda s: "Backpropagation" in s and "Quit" in s)
+    order = load_catalog().ids
+    term.keys(*["Down"] * order.index("backprop"), "Enter")
+    term.wait_for(lambda s: "step 1 of 9" in s)
+    term.keys(*["Right"] * 6)  # step 7: back to the first weight
+    screen = term.wait_for(lambda s: "step 7 of 9" in s)
+    assert "dL/dw1" in screen and "1.9584" in screen
+    term.keys("q", "q")
+    screen = term.wait_for(lambda s: "EXITED=" in s)
+    assert "EXITED=0" in screen and "\necho" in screen
+
+
+def test_adam_step_four_update(terminal) -> None:
+    term = terminal(f"{TUTOR} lesson adam --step 5")
+    screen = term.wait_for(lambda s: "step 5 of 9" in s)
+    update = load_catalog().get("adam").compute().value("update_4")  # type: ignore[union-attr]
+    assert abs(update - 0.0061) < 5e-5  # the source's number
+    assert "u₄" in screen and fmt(update) in screen
+    term.keys("C-c")
+    assert "EXITED=0" in term.wait_for(lambda s: "EXITED=" in s)
+
+
+def test_every_value_of_every_step_is_on_screen_at_80x24(terminal) -> None:
+    catalog = load_catalog()
+    for lesson in catalog.lessons:
+        trace = lesson.compute()
+        term = terminal(f"{TUTOR} lesson {lesson.id}")
+        total = len(lesson.steps)
+        for index in range(total):
+            if index:
+                term.keys("Right")
+            progress = f"step {index + 1} of {total}"
+            screen = term.wait_for(lambda s, p=progress: p in s)
+            for name in lesson.reveals(index, trace):
+                quantity = trace[name]
+                shown = fmt(quantity.value) in screen and quantity.symbol in screen
+                assert shown, (lesson.id, index + 1, name, screen)
+        term.close()
+
+
+def step_of(screen: str) -> int:
+    """The step the training screen's figures line shows (-1 if none)."""
+    match = re.search(r"step (\d+)/\d+", screen)
+    return int(match.group(1)) if match else -1
+
+
+def test_training_live_then_quit_restores_the_terminal(terminal) -> None:
+    term = terminal(f"{TUTOR} train --steps 20000 --device cpu")
+    first = term.wait_for(lambda s: "loss" in s and "tok/s" in s, seconds=60)
+    second = term.wait_for(lambda s: step_of(s) > step_of(first), seconds=30)  # figures move
+    assert "┤" in second and "Loss at each step" in second  # the chart is drawn
+    term.keys("q")
+    screen = term.wait_for(lambda s: "EXITED=" in s, seconds=30)
+    assert "EXITED=0" in screen and "\necho" in screen
+    assert "Loss at each step" not in screen  # the alternate screen is gone

@@ -1,0 +1,92 @@
+"""`llmtutor train`: headless runs, divergence, devices and bad settings."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from llmtutor.training import TEXT
+
+
+def run(*args: str, timeout: float = 180) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "llmtutor", "train", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+
+
+def test_plain_run_prints_progress_chart_and_text() -> None:
+    result = run("--plain", "--steps", "120", "--device", "cpu")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "step     0/120" in out and "step   100/120" in out and "step   119/120" in out
+    assert "Finished 120 steps" in out
+    generated = out.split("Generated from 't': ")[1].splitlines()[0].strip("'")
+    assert generated.startswith("t") and len(generated) == 81
+    assert "Loss at each step" in out and "+---" in out  # the ASCII chart
+    assert all(ord(c) < 128 for c in out.split("Loss at each step")[1])
+
+
+def test_compare_trains_both_optimizers() -> None:
+    result = run("--plain", "--steps", "20", "--device", "cpu", "--compare")
+    assert result.returncode == 0, result.stderr
+    assert "adam, lr 0.001, seed 42" in result.stdout
+    assert "sgd, lr 0.001, seed 42" in result.stdout
+    assert result.stdout.count("Finished 20 steps") == 2
+
+
+def test_a_diverging_run_is_stopped_with_a_message() -> None:
+    result = run("--plain", "--steps", "200", "--lr", "1e6", "--device", "cpu")
+    assert result.returncode == 1
+    assert "the run diverged" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--device", "cuda"), "CUDA was asked for"),
+        (("--device", "tpu"), "device must be one of"),
+        (("--steps", "0"), "steps must be between"),
+        (("--steps", "many"), "whole number"),
+        (("--lr", "-1"), "greater than 0"),
+        (("--lr", "nan"), "greater than 0"),
+        (("--seed", "-3"), "seed must be"),
+        (("--optimizer", "rmsprop"), "adam, sgd"),
+    ],
+)
+def test_bad_settings_are_usage_errors(args: tuple[str, ...], message: str) -> None:
+    result = run("--plain", *args)
+    assert result.returncode == 2
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("llmtutor: error:") and message in line
+
+
+def test_ctrl_c_ends_a_plain_run_with_status_130() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "llmtutor", "train", "--plain", "--steps", "100000"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    process.stdout.readline()  # training has started
+    time.sleep(0.5)
+    process.send_signal(signal.SIGINT)
+    _, errors = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert "Traceback" not in errors
+
+
+def test_the_training_text_is_the_sources() -> None:
+    assert (
+        TEXT == "the quick brown fox jumps over the lazy dog. the dog sleeps. the fox runs. " * 20
+    )

@@ -1,0 +1,151 @@
+"""The training screen: a snapshot fed a fixed sequence of events (no real training in a
+snapshot), and pilot runs of short real trainings driven by the keys."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+
+from textual.pilot import Pilot
+
+from llmtutor.app import RunSettings, create_app
+from llmtutor.app.train import TrainingEvent, TrainScreen
+from llmtutor.curriculum import load_catalog
+from llmtutor.training import (
+    Diverged,
+    Finished,
+    Progress,
+    Sample,
+    Started,
+    TrainConfig,
+    WatchedParameter,
+)
+
+CATALOG = load_catalog()
+TEXT = "the quick brown fox jumps over the lazy dog. the dog sleeps. the fox runs. the qu"
+
+
+def fixed_events(steps: int = 500, until: int = 300) -> list[object]:
+    """A made-up but plausible run: the loss decays from ln 28 towards 0.1."""
+    events: list[object] = [Started("CPU (1 thread)", 78_748, TrainConfig(steps=steps))]
+    for step in range(0, until + 1, 10):
+        loss = 0.1 + (math.log(28) - 0.1) * math.exp(-step / 110)
+        watch = WatchedParameter("head.weight", 0, 0.05 - step * 1e-4, -0.01, -0.004, 2e-5, 1e-3)
+        events.append(
+            Progress(step, steps, loss, math.exp(loss), 1e-3, 40_000.0, step / 100, watch)
+        )
+        if step and step % 100 == 0:
+            events.append(Sample(step, TEXT[: 20 + step // 10] + "xq zzk"))
+    return events
+
+
+def feed(events: list[object]):
+    async def run_before(pilot: Pilot) -> None:
+        await pilot.pause()
+        screen = pilot.app.screen
+        assert isinstance(screen, TrainScreen)
+        screen.query_one("#intro").display = False
+        screen.query_one("#loss-chart").display = True
+        for event in events:
+            screen.on_training_event(TrainingEvent(screen.run_number, event))
+        await pilot.pause()
+
+    return run_before
+
+
+def training_app(settings: RunSettings | None = None):
+    app = create_app(CATALOG, train=settings or RunSettings(), start_training=False)
+    app.animation_level = "none"
+    return app
+
+
+def test_training_screen_mid_run(snap_compare) -> None:
+    assert snap_compare(training_app(), terminal_size=(80, 24), run_before=feed(fixed_events()))
+
+
+def test_training_screen_finished(snap_compare) -> None:
+    events = [*fixed_events(500, 490), Finished(500, 0.12, TEXT, 4.2, False)]
+    assert snap_compare(training_app(), terminal_size=(100, 30), run_before=feed(events))
+
+
+def test_training_screen_diverged(snap_compare) -> None:
+    events = [*fixed_events(500, 20)[:2], Diverged(20, math.nan)]
+    events.append(Finished(21, math.nan, "", 0.3, True))
+    assert snap_compare(training_app(), terminal_size=(80, 24), run_before=feed(events))
+
+
+def test_the_lesson_entry_waits_for_enter(snap_compare) -> None:
+    assert snap_compare(training_app(), terminal_size=(80, 24))
+
+
+async def _wait_for(screen: TrainScreen, pilot: Pilot, statuses: set[str], seconds: float) -> None:
+    for _ in range(int(seconds / 0.05)):
+        if screen.status in statuses:
+            return
+        await pilot.pause(0.05)
+    raise AssertionError(f"status stayed {screen.status!r}, wanted one of {statuses}")
+
+
+def test_a_real_short_run_fills_the_chart_and_text() -> None:
+    async def scenario() -> None:
+        app = training_app(RunSettings(steps=40, device="cpu"))
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, TrainScreen)
+            await pilot.press("enter")
+            await _wait_for(screen, pilot, {"finished"}, 60)
+            assert screen.curve is not None and len(screen.curve) >= 4
+            assert screen.curve.y[-1] < screen.curve.y[0]  # it learned something
+            sample = str(screen.query_one("#sample").render())
+            assert sample.startswith("t")  # the final text, from the prompt "t"
+
+    asyncio.run(scenario())
+
+
+def test_pause_stop_and_compare_keys() -> None:
+    async def scenario() -> None:
+        app = training_app(RunSettings(steps=3000, device="cpu"))
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, TrainScreen)
+            await pilot.press("enter")
+            await _wait_for(screen, pilot, {"running"}, 60)
+            await pilot.press("space")
+            assert screen.status == "paused"
+            await pilot.pause(0.3)
+            seen = len(screen.curve or [])
+            await pilot.pause(0.5)
+            assert len(screen.curve or []) <= seen + 1  # paused: (almost) no progress
+            await pilot.press("space", "s")
+            await _wait_for(screen, pilot, {"stopped"}, 30)
+            await pilot.press("c")  # compare: the same run with plain SGD beside it
+            await _wait_for(screen, pilot, {"running"}, 60)
+            assert screen.settings.optimizer == "sgd" and len(screen.earlier) == 1
+            await pilot.press("q")  # quitting mid-run stops the run and leaves
+        assert screen.stop_event is not None and screen.stop_event.is_set()
+
+    asyncio.run(scenario())
+
+
+def test_restart_dialog_checks_its_fields() -> None:
+    async def scenario() -> None:
+        app = training_app(RunSettings(steps=20, device="cpu"))
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, TrainScreen)
+            await pilot.press("r")
+            await pilot.pause()
+            dialog = app.screen
+            dialog.query_one("#setting-lr").value = "-1"
+            await pilot.press("enter")
+            assert app.screen is dialog  # refused, with the reason shown
+            assert "lr must be" in str(dialog.query_one("#settings-error").render())
+            dialog.query_one("#setting-lr").value = "0.01"
+            dialog.query_one("#setting-optimizer").value = "sgd"
+            await pilot.press("enter")
+            await pilot.pause()
+            assert app.screen is screen
+            assert screen.settings.lr == 0.01 and screen.settings.optimizer == "sgd"
+            await _wait_for(screen, pilot, {"finished"}, 60)
+
+    asyncio.run(scenario())
