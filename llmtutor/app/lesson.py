@@ -14,6 +14,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from llmtutor.app.messages import StepShown
 from llmtutor.app.widgets import WidthAware
 from llmtutor.curriculum import Lesson, Step, fill
 from llmtutor.engine import InputValue
@@ -79,6 +80,7 @@ class LessonScreen(Screen[None]):
             Text.assemble((lesson.title, "bold"), ("  ·  ", "dim"), fill(step.title, trace))
         )
         self.query_one("#progress", Static).update(f"step {index + 1} of {len(lesson.steps)}")
+        self.post_message(StepShown(lesson.id, index, len(lesson.steps)))
         self._show_figure(step, revealed, new)
         self.query_one("#step-text", Static).update(Markdown(fill(step.text, trace)))
         self.query_one("#equations", WidthAware).show(

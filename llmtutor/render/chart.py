@@ -4,21 +4,23 @@
 curve of the loss lesson at 60 × 12:
 
     loss −ln(p)  Cross-entropy loss against the probability of…     y label, title
-    6┤                                                              y ticks, plot in braille:
-     │⢳                                                             2 × 4 dots a cell
-    4┤⠸⡄
-     │ ⠹⣄
-     │  ⠈⠓⠦⣄⡀
-    2┤      ⠉⠓⠒⠦⠤⣄⣀● p = 0.233                                      a mark and its label
-     │             ⠈⠉⠉⠓⠒⠒⠲⠤⠤⠤⠤⣄⣀⣀⣀⣀⡀
-    0┤                             ⠉⠉⠉⠉⠉⠉⠙⠒⠒⠒⠒⠒⠒⠒⠦⠤⠤⠤⠤⠤⠤⠤⠤⢤⣀⣀⣀⣀⣀
+     │
+    6┤                                                              y ticks, evenly spaced; plot
+     │⢳                                                             in braille: 2 × 4 dots a cell
+    4┤⠘⣆
+     │ ⠈⠙⠦⣄⡀         p = 0.233                                      a mark and its label
+    2┤     ⠉⠙⠒⠲⠤⠤⣄⣀●⣀
+     │              ⠈⠉⠉⠉⠙⠒⠒⠒⠒⠲⠤⠤⠤⠤⠤⠤⢤⣀⣀⣀⣀⣀⣀⣀⣀⣀
+    0┤                                       ⠈⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠓⠒⠒⠒⠒⠒⠒
      └┬──────────┬───────────┬──────────┬───────────┬──────────┬
     0.005       0.2         0.4        0.6         0.8         1    x ticks: the data's ends
                                                p (correct token)    legend (2+ series), x label
 
-The y axis is the data rounded out to ticks (1-2-5 steps; powers of ten on a log axis), the x
-axis exactly the data, unless `x_range` / `y_range` fix them. Rows and margins are given up,
-least useful first, as the size shrinks; any size, even 1 × 1, renders without raising.
+The y axis holds the data as tall as it can with its ticks a whole number of rows apart, each
+on the dot row its label's row stands for (1-2-5 steps; whole decades on a log axis, or two
+round values on one too short for them); the x axis is exactly the data. `x_range` / `y_range`
+fix an axis instead (a fixed y axis labels its ends). Rows and margins are given up, least
+useful first, as the size shrinks; any size, even 1 × 1, renders without raising.
 `ascii=True` uses only printable ASCII (for `--plain` and dumb terminals): a cell per point and
 a glyph per series ('*', '+', ...), marks as 'o'. Identical input gives identical output, byte
 for byte. NaN and ±inf (and values ≤ 0 on a log axis) are gaps in a line. Long series are
@@ -124,7 +126,7 @@ def render_chart(
 
     `title` defaults to the title of a lone series. `x_range` / `y_range` fix an axis (e.g. a
     training chart's x axis from 0 to the last step); otherwise the x axis spans the data and
-    the y axis the data rounded out to tick values. With `log_y` the y axis is logarithmic and
+    the y axis holds it with evenly spaced ticks. With `log_y` the y axis is logarithmic and
     values ≤ 0 are left out.
     """
     if width <= 0 or height <= 0:
@@ -151,15 +153,17 @@ def compact(value: float, digits: int = 3) -> str:
 
 
 def tick_labels(values: Sequence[float], ends: int = 0) -> list[str]:
-    """`compact` labels for tick values, with as few digits as keep distinct values distinct.
+    """`compact` labels for tick values, with as few digits as keep distinct values distinct
+    and show each tick exactly (1.05M, not 1.1M).
 
     The first `ends` values are range ends rather than round ticks: they get at least
     `END_DIGITS` significant digits (7.25, not 7.2).
     """
     distinct = len(set(values))
+    exact = [compact(v, 10) for v in values[ends:]]
     for digits in range(2, 11):
         labels = [compact(v, digits) for v in values]
-        if len(set(labels)) == distinct or digits == 10:
+        if (len(set(labels)) == distinct and labels[ends:] == exact) or digits == 10:
             break
     end_digits = max(digits, END_DIGITS)
     return [compact(values[i], end_digits) if i < ends else label for i, label in enumerate(labels)]
@@ -245,6 +249,138 @@ def _log_ticks(lo: float, hi: float, target: int, loose: bool) -> tuple[float, f
         return a, b, [_clean(10.0**d) for d in powers if d % every == 0]
     _, _, ticks = _linear_ticks(10**lo, 10**hi, target, loose=False)
     return lo, hi, [t for t in ticks if t > 0]
+
+
+# --- Evenly spaced y ticks -----------------------------------------------------------------
+# An automatic y axis puts its ticks a whole number of rows apart, each on the pixel line its
+# label's row stands for, and fits the data between the plot's edges as tall as that allows.
+
+PAIR_WEIGHT = 0.5  # a log axis takes two labels over three if they let the data fill 2× more
+DENSER_FILL = 0.85  # more labels are worth this much of the height the best scale fills
+EDGE = 1e-6  # pixels: the data keeps this far inside the plot's edges, clear of float noise
+
+
+def _decade_steps():
+    """Steps of a log axis, in decades: 1, 2, 3, 5, 10, 20, 50, 100, ..."""
+    yield from (1, 2, 3, 5)
+    exponent = 1
+    while True:
+        for mantissa in (1, 2, 5):
+            yield mantissa * 10**exponent
+        exponent += 1
+
+
+def _log_pairs(lo: float, hi: float, plot_h: int) -> list[tuple[float, float]]:
+    """Pairs of round values (a, b) for a log axis too short for ten-fold steps: the outermost
+    ticks of a 1-2-5 step inside the data, and those just outside it, where both have at most
+    two significant digits (3 and 10, 10 and 12, not 12.5)."""
+    vlo, vhi = 10.0**lo, 10.0**hi
+    pairs = []
+    for step in _nice_steps((vhi - vlo) / max(1, plot_h)):
+        if step > vhi:
+            break
+        inner = (math.ceil(vlo / step - 1e-9), math.floor(vhi / step + 1e-9))
+        outer = (math.floor(vlo / step + 1e-9), math.ceil(vhi / step - 1e-9))
+        for first, last in (inner, outer):
+            pair = (_clean(first * step), _clean(last * step))
+            round_ = all(float(f"{v:.1e}") == v for v in pair)
+            if 0 < pair[0] < pair[1] and round_ and pair not in pairs:
+                pairs.append(pair)
+    return pairs
+
+
+def _even_scale(
+    lo: float, hi: float, plot_h: int, sub_y: int, log: bool
+) -> tuple[float, float, list[float]] | None:
+    """An automatic y scale with evenly spaced ticks for data from lo to hi (log10 of the
+    values on a log axis): (the value at pixel 0, pixels per unit, the tick values), or
+    nothing when no such scale fits.
+
+    Pixels count from the bottom; row r from the bottom stands for the pixel line
+    `base + r × sub_y` (in braille the second dot row from the top of its cell). A tick step
+    (1-2-5 × 10^k; whole decades on a log axis) and a number of rows per step fix the scale;
+    the ticks then sit on those lines, and the data is moved by whole rows to fit, best with
+    its low end, then its high end, within the outer ticks. A scale scores the share of the
+    height the data fills (fewer than three labels, where three fit: none, on a log axis
+    `PAIR_WEIGHT` of it); of the scales scoring `DENSER_FILL` of the best or more, the one with
+    the most labels wins, then the best scoring.
+    """
+    hp = plot_h * sub_y
+    span = hi - lo
+    if plot_h < 2 or not (math.isfinite(span) and span > 0):
+        return None
+    base = sub_y - 1 - (sub_y - 1) // 2
+    goal = min(3, plot_h)
+    most_labels = plot_h if plot_h <= 4 else plot_h // 2 + 1
+    weight = PAIR_WEIGHT if log else 0.0
+    limit = math.log10(LIMIT) if log else LIMIT
+
+    # (first tick, step, the only two ticks or nothing), in axis units
+    progressions: list[tuple[float, float, tuple[float, float] | None]] = []
+    if log:
+        for decades in _decade_steps():
+            if decades > max(1.0, 20 * span):
+                break
+            progressions.append((0.0, float(decades), None))
+        if span <= 2:
+            for pair in _log_pairs(lo, hi, plot_h):
+                a, b = math.log10(pair[0]), math.log10(pair[1])
+                progressions.append((a, b - a, pair))
+    else:
+        for step in _nice_steps(span / plot_h):
+            if step > 20 * span:
+                break
+            progressions.append((0.0, step, None))
+
+    # Each step and number of rows per step, placed as well as it can be:
+    # (score, labels, placement, scale).
+    candidates: list[tuple] = []
+    top_score = 0.0
+    for first, step, pair in progressions:
+        for rows in range(plot_h - 1, 0, -1):
+            sy = rows * sub_y / step
+            height = span * sy
+            if height >= hp - 2 * EDGE:  # the data's pixels must round to 0 .. hp - 1
+                continue
+            fill = round(height / hp, 9)
+            can_reach_goal = (2 if pair else (plot_h - 1) // rows + 1) >= goal
+            if (fill if can_reach_goal else fill * weight) < DENSER_FILL * top_score:
+                continue  # cannot come near the best
+            k = 0 if pair else math.floor((lo - first) / step)  # the tick at or below lo
+            offset = (lo - (first + k * step)) * sy  # lo's height in pixels above that tick
+            kmin, kmax = (0, 1) if pair else (-math.inf, math.inf)
+            slack = 1e-9 * step
+            placed = None
+            # that tick on row m from the bottom: lo at base + m × sub_y + offset ≥ −0.5
+            m = math.ceil((EDGE - 0.5 - base - offset) / sub_y)
+            while base + m * sub_y + offset + height <= hp - 0.5 - EDGE:
+                low = max(kmin, k + math.ceil(-m / rows))
+                high = min(kmax, k + math.floor((plot_h - 1 - m) / rows))
+                count = high - low + 1
+                a, b = first + low * step, first + high * step
+                if 2 <= count <= most_labels and -limit <= a < b <= limit:
+                    where = (a <= lo + slack, b >= hi - slack, count, -m)
+                    if placed is None or where > placed[0]:
+                        # the value at pixel 0, from the lowest tick (on row m + (low − k) × rows)
+                        placed = (where, a - (base + (m + (low - k) * rows) * sub_y) / sy, low)
+                m += 1
+            if placed is None:
+                continue
+            (_, _, count, _), ylo, low = placed
+            score = fill if count >= goal else fill * weight
+            top_score = max(top_score, score)
+            if pair:
+                values = list(pair)
+            elif log:
+                values = [_clean(10.0 ** (i * step)) for i in range(low, low + count)]
+            else:
+                values = [_clean(i * step) for i in range(low, low + count)]
+            candidates.append((score, count, placed[0], (ylo, sy, values)))
+    # The most labels among the scales that fill nearly as much as the best, then the best.
+    near = [c for c in candidates if c[0] >= DENSER_FILL * top_score]
+    if not near:
+        return None
+    return max(near, key=lambda c: (c[1], c[0], c[2]))[3]
 
 
 # --- Text helpers --------------------------------------------------------------------------
@@ -339,8 +475,7 @@ class _Chart:
         self.hp = plot_h * self.sub_y
 
         # y: range and tick labels first, since their width sets the left margin.
-        self.ylo, self.yhi, y_ticks = self._y_axis(target=max(2, plot_h // 2 + 1))
-        self.sy = (self.hp - 1) / (self.yhi - self.ylo) if self.hp > 1 else 0.0
+        y_ticks = self._y_axis(target=max(2, plot_h // 2 + 1))
         y_labels = self._place_y_labels(y_ticks)
         label_w = max((_cells(text) for _, text in y_labels), default=0)
         if self.width - label_w - 1 >= MIN_PLOT_WIDTH:
@@ -447,13 +582,23 @@ class _Chart:
         pad = pad if pad > 1e-300 else 1.0
         return max(-limit, middle - pad), min(limit, middle + pad)
 
-    def _y_axis(self, target: int) -> tuple[float, float, list[float]]:
+    def _y_axis(self, target: int) -> list[float]:
+        """Set the y range and scale (`ylo`, `yhi`, `sy`); returns the tick values. An automatic
+        axis gets evenly spaced ticks (`_even_scale`) and labels only them."""
         (lo, hi), auto = self._span("y", self.y_range, self.log_y)
+        scale = _even_scale(lo, hi, self.plot_h, self.sub_y, self.log_y) if auto else None
+        self.y_ends_labelled = scale is None
+        if scale is not None:
+            self.ylo, self.sy, ticks = scale
+            self.yhi = self.ylo + (self.hp - 1) / self.sy
+            return ticks
         if self.log_y:
             lo, hi, ticks = _log_ticks(lo, hi, target, loose=auto)
         else:
             lo, hi, ticks = _linear_ticks(lo, hi, target, loose=auto)
-        return lo, hi, ticks
+        self.ylo, self.yhi = lo, hi
+        self.sy = (self.hp - 1) / (hi - lo) if self.hp > 1 else 0.0
+        return ticks
 
     def _x_axis(self, target: int) -> tuple[float, float, list[float]]:
         (lo, hi), _ = self._span("x", self.x_range, log=False)
@@ -475,12 +620,15 @@ class _Chart:
         return (value - self.xlo) * self.sx
 
     def _place_y_labels(self, ticks: list[float]) -> list[tuple[int, str]]:
-        """(row, label) for the y axis: the range ends first, then ticks on free rows."""
-        if self.log_y:
-            values = self._with_ends(_clean(10**self.ylo), _clean(10**self.yhi), ticks)
+        """(row, label) for the y axis: the range ends first (but not beside evenly spaced
+        ticks), then ticks on free rows."""
+        if not self.y_ends_labelled:
+            values, ends = ticks, 0
+        elif self.log_y:
+            values, ends = self._with_ends(_clean(10**self.ylo), _clean(10**self.yhi), ticks), 2
         else:
-            values = self._with_ends(self.ylo, self.yhi, ticks)
-        labels = tick_labels(values, ends=2)
+            values, ends = self._with_ends(self.ylo, self.yhi, ticks), 2
+        labels = tick_labels(values, ends=ends)
         placed: dict[int, str] = {}
         for value, label in zip(values, labels, strict=True):
             fy = self._y_pixel(value)

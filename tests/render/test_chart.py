@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import itertools
 import math
 import re
 import time
@@ -15,7 +16,7 @@ from textual.app import App, ComposeResult
 
 from llmtutor.app.chart_widget import Chart
 from llmtutor.engine.trace import Series
-from llmtutor.render.chart import LiveSeries, compact, render_chart, tick_labels
+from llmtutor.render.chart import BRAILLE_BITS, LiveSeries, compact, render_chart, tick_labels
 
 BRAILLE = range(0x2800, 0x2900)
 
@@ -72,6 +73,35 @@ def y_labels(text) -> dict[str, int]:
         if match:
             found[match.group(1)] = r
     return found
+
+
+SUFFIXES = {"k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12}
+
+
+def label_value(label: str) -> float:
+    return float(label[:-1]) * SUFFIXES[label[-1]] if label[-1] in SUFFIXES else float(label)
+
+
+def y_ticks(text) -> list[tuple[int, float]]:
+    """(row, value) of each y tick label, top to bottom."""
+    return sorted((row, label_value(label)) for label, row in y_labels(text).items())
+
+
+def dot_row(text, value: float, *, log: bool = False, ascii: bool = False) -> float:
+    """Where the y labels put `value`: in dot rows from the top of the chart (a cell row has 4
+    dot rows in braille, 1 in ascii), a label on row r standing for the dot row r × 4 + 1
+    (its cell's second, of 4) or r."""
+    (r0, v0), (r1, v1) = y_ticks(text)[:2]  # two labels fix the scale
+    per_row = 1 if ascii else 4
+    line = 0 if ascii else 1
+    u, u0, u1 = (math.log10(v) for v in (value, v0, v1)) if log else (value, v0, v1)
+    return r0 * per_row + line - (u - u0) * (r1 - r0) * per_row / (u0 - u1)
+
+
+def cell_of(text, value: float, **options) -> tuple[int, int]:
+    """(chart row, dot row in the cell) where the y labels put `value`."""
+    dot = math.floor(dot_row(text, value, **options) + 0.5)
+    return divmod(dot, 1 if options.get("ascii") else 4)
 
 
 def tick_row(text) -> list[str]:
@@ -145,31 +175,44 @@ def test_ascii_mode_uses_only_printable_ascii() -> None:
 
 @pytest.mark.parametrize("n", [5, 100, 10_000])  # few points, and many (decimated per column)
 def test_rising_series_runs_from_bottom_left_to_top_right_ascii(n) -> None:
-    plot = plot_area(render_chart([rising(n)], 40, 12, ascii=True))
+    chart = render_chart([rising(n)], 40, 12, ascii=True)
+    plot = plot_area(chart)
     height, width = len(plot), len(plot[0])
     dots = cells_where(plot, "*".__eq__)
-    assert (0, width - 1) in dots  # the last point: top right
+    assert y_labels(chart)["0"] - 1 == height - 1  # 0, a tick, on the bottom row
     assert (height - 1, 0) in dots  # the first point: bottom left
+    last, _ = cell_of(chart, 2.0 * (n - 1), ascii=True)  # the last: where the labels say
+    assert (last - 1, width - 1) in dots and last - 1 <= 2  # top right
     assert not cells_where([row[: width // 3] for row in plot[: height // 3]], "*".__eq__)
     assert not cells_where([row[-width // 3 :] for row in plot[-height // 3 :]], "*".__eq__)
 
 
 @pytest.mark.parametrize("n", [5, 10_000])
-def test_rising_series_in_braille_uses_the_corner_dots(n) -> None:
-    plot = plot_area(render_chart([rising(n)], 40, 12))
+def test_rising_series_in_braille_crosses_label_rows_at_their_values(n) -> None:
+    chart = render_chart([rising(n)], 40, 12)
+    plot = plot_area(chart)
     height, width = len(plot), len(plot[0])
-    assert is_braille(plot[0][-1]) and is_braille(plot[-1][0])
-    # the first point is the bottom-left dot of its cell, the last the top-right dot
-    assert (ord(plot[-1][0]) - 0x2800) & 0x40
-    assert (ord(plot[0][-1]) - 0x2800) & 0x08
+
+    def has_dot(row: int, col: int, dot: int, side: int) -> bool:
+        char = plot[row - 1][col]  # (chart rows: the header row is above the plot)
+        return is_braille(char) and bool((ord(char) - 0x2800) & BRAILLE_BITS[dot * 2 + side])
+
+    # the first point, 0, is the left dot on the line its label's row stands for
+    assert cell_of(chart, 0.0) == (y_labels(chart)["0"], 1) == (height, 1)
+    assert has_dot(height, 0, 1, 0)
+    row, dot = cell_of(chart, 2.0 * (n - 1))  # the last: a right dot, where the labels say
+    assert has_dot(row, width - 1, dot, 1) and row - 1 <= 2
     assert not cells_where([row[: width // 3] for row in plot[: height // 3]], is_braille)
 
 
 def test_falling_series_runs_from_top_left_to_bottom_right() -> None:
     falling = curve(range(51), [100 - 2 * i for i in range(51)])  # 100 .. 0: whole ticks
-    plot = plot_area(render_chart([falling], 40, 12, ascii=True))
+    chart = render_chart([falling], 40, 12, ascii=True)
+    plot = plot_area(chart)
     dots = cells_where(plot, "*".__eq__)
-    assert (0, 0) in dots and (len(plot) - 1, len(plot[0]) - 1) in dots
+    top, bottom = y_labels(chart)["100"] - 1, y_labels(chart)["0"] - 1
+    assert top <= 1 and bottom == len(plot) - 1
+    assert (top, 0) in dots and (bottom, len(plot[0]) - 1) in dots
 
 
 def mark_rows(text) -> list[int]:
@@ -204,6 +247,96 @@ def test_log_scale_leaves_out_values_that_are_not_positive() -> None:
     )
     labels = y_labels(render_chart([with_zero], 30, 10, ascii=True, log_y=True))
     assert all(not label.startswith("-") and label != "0" for label in labels)
+
+
+# --- Evenly spaced y ticks ------------------------------------------------------------------
+
+N = 200
+EVEN_DATA = {  # name: (y values, log axis)
+    "0 .. 3.5": ([3.5 * (1 - i / (N - 1)) ** 2 for i in range(N)], False),
+    "0.0003 .. 0.00003": ([3e-4 - 2.7e-4 * i / (N - 1) for i in range(N)], False),
+    "-1 .. 1": ([math.cos(4 * math.pi * i / (N - 1)) for i in range(N)], False),
+    "log 1e-4 .. 10": ([10 ** (1 - 5 * i / (N - 1)) for i in range(N)], True),
+}
+
+
+def is_nice_step(step: float) -> bool:
+    mantissa = step / 10 ** math.floor(math.log10(step) + 1e-9)
+    return any(math.isclose(mantissa, m, rel_tol=1e-6) for m in (1, 2, 5, 10))
+
+
+@pytest.mark.parametrize("ascii", [False, True])
+@pytest.mark.parametrize("height", range(6, 31))
+@pytest.mark.parametrize("name", list(EVEN_DATA))
+def test_automatic_y_ticks_are_evenly_spaced_nice_and_hold_the_data(name, height, ascii) -> None:
+    ys, log = EVEN_DATA[name]
+    chart = render_chart([curve(range(N), ys)], 70, height, log_y=log, ascii=ascii)
+    plot_h = len(plot_area(chart))
+    ticks = y_ticks(chart)
+    assert len(ticks) >= 3, chart.plain  # (plot_h >= 3 from a height of 6)
+    rows = [r for r, _ in ticks]
+    assert len({b - a for a, b in itertools.pairwise(rows)}) == 1, chart.plain  # evenly spaced
+    values = [math.log10(v) for _, v in ticks] if log else [v for _, v in ticks]
+    steps = [a - b for a, b in itertools.pairwise(values)]
+    assert all(math.isclose(s, steps[0], rel_tol=1e-9) for s in steps)
+    if log:  # powers of ten, a whole number of decades apart
+        assert all(math.isclose(u, round(u), abs_tol=1e-9) for u in values + steps), ticks
+    else:  # multiples of 1, 2 or 5 × 10^k
+        assert is_nice_step(steps[0]), ticks
+        assert all(math.isclose(v / steps[0], round(v / steps[0]), abs_tol=1e-6) for v in values)
+    # the data between the plot's top and bottom edges, as the labels measure it
+    per_row = 1 if ascii else 4
+    top, bottom = (
+        dot_row(chart, max(ys), log=log, ascii=ascii),
+        dot_row(chart, min(ys), log=log, ascii=ascii),
+    )
+    assert 1 * per_row - 0.5 <= top < bottom <= (1 + plot_h) * per_row - 0.5
+    used = (bottom - top) / (plot_h * per_row)  # and as tall as evenly spaced ticks allow
+    assert used >= (0.6 if height >= 12 else 0.35), (used, chart.plain)
+
+
+@pytest.mark.parametrize("ascii", [False, True])
+@pytest.mark.parametrize("height", [6, 9, 12, 17, 24, 30])
+@pytest.mark.parametrize("name", list(EVEN_DATA))
+def test_rising_line_goes_bottom_left_to_top_right_where_labels_say(name, height, ascii) -> None:
+    ys, log = EVEN_DATA[name]
+    ys = sorted(ys)
+    chart = render_chart([curve(range(N), ys)], 70, height, log_y=log, ascii=ascii)
+    plot = plot_area(chart)
+    drawn = cells_where(plot, (lambda ch: ch == "*") if ascii else is_braille)
+    first, _ = cell_of(chart, ys[0], log=log, ascii=ascii)
+    last, _ = cell_of(chart, ys[-1], log=log, ascii=ascii)
+    assert (first - 1, 0) in drawn and (last - 1, len(plot[0]) - 1) in drawn
+    assert last - 1 <= (len(plot) - 1) / 2 <= first - 1  # top half, bottom half
+    assert min(r for r, c in drawn if c == 0) >= max(r for r, c in drawn if c == len(plot[0]) - 1)
+
+
+@pytest.mark.parametrize("height", [8, 12, 16, 24])
+@pytest.mark.parametrize("ends", [(2.5, 11.0), (2.0, 3.0)])
+def test_log_axis_shorter_than_a_few_decades_gets_two_round_labels(ends, height) -> None:
+    lo, hi = ends  # a late training loss on a log axis: powers of ten would squash it flat
+    ys = [hi * (lo / hi) ** (i / (N - 1)) for i in range(N)]
+    chart = render_chart([curve(range(N), ys)], 50, height, log_y=True)
+    ticks = y_ticks(chart)
+    assert len(ticks) == 2 and all(float(f"{v:.1e}") == v for _, v in ticks), ticks
+    top, bottom = dot_row(chart, hi, log=True), dot_row(chart, lo, log=True)
+    plot_h = len(plot_area(chart))
+    assert 4 - 0.5 <= top < bottom <= (1 + plot_h) * 4 - 0.5
+    assert (bottom - top) / (plot_h * 4) >= 0.6
+
+
+def test_the_example_loss_curve_gets_a_label_every_other_row() -> None:
+    ys = [0.1 + 3.2 * math.exp(-x / 110) for x in range(301)]
+    chart = render_chart([curve(range(301), ys)], 70, 12)
+    assert y_labels(chart) == {"3": 2, "2": 4, "1": 6, "0": 8}
+    assert cells_where(plot_area(chart)[:1], is_braille)  # 3.3 reaches the top row
+
+
+def test_explicit_y_range_keeps_its_ends_as_labels() -> None:
+    ys = [0.1 + 3.2 * math.exp(-x / 110) for x in range(301)]
+    chart = render_chart([curve(range(301), ys)], 70, 12, y_range=(0, 3.5))
+    labels = y_labels(chart)
+    assert labels["3.5"] == 1 and labels["0"] == len(plot_area(chart))  # the ends, top and bottom
 
 
 # --- Labels and marks -----------------------------------------------------------------------
@@ -354,6 +487,8 @@ def test_compact_numbers() -> None:
     ]
     assert tick_labels([100.0, 100.1, 100.2]) == ["100", "100.1", "100.2"]
     assert tick_labels([0.005, 1.0, 0.2]) == ["0.005", "1", "0.2"]
+    # distinct is not enough: each tick is shown exactly (1.05M, not 1.1M)
+    assert tick_labels([950_000.0, 1e6, 1_050_000.0]) == ["950k", "1M", "1.05M"]
 
 
 def test_live_series_builds_and_caches_series() -> None:
