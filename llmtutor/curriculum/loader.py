@@ -32,7 +32,7 @@ LESSON_KEYS = {
 }
 TRAINING_KEYS = {"id", "title", "summary", "order", "kind", "text"}
 KINDS = ("steps", "training")
-STEP_KEYS = {"title", "text", "reveal", "chart", "chart_log"}
+STEP_KEYS = {"title", "text", "reveal", "chart", "chart_log", "quiz"}
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 MAX_TEXT = 20_000  # characters in one text; a lesson step is a screenful, not a book
 
@@ -259,6 +259,15 @@ def _check_steps(
         text = check.text(step, "text", where)
         reveal = _names(check, step, "reveal", where, produced, "value", index)
         chart = _names(check, step, "chart", where, series, "series", index)
+        quiz = _names(check, step, "quiz", where, produced, "value", index)
+        for name in quiz:
+            if "*" in name or (produced and name not in expand(reveal, produced)):
+                check.error(
+                    (*where, "quiz"),
+                    f"step {index + 1} asks for {name!r} but does not reveal it; a quiz asks "
+                    "for a value this step reveals (a plain name, no *)",
+                    needle=f'"{name}"',
+                )
         chart_log = step.get("chart_log", False)
         if not isinstance(chart_log, bool):
             check.error((*where, "chart_log"), "'chart_log' must be true or false")
@@ -272,7 +281,7 @@ def _check_steps(
                         f"produce{suggest(name, produced)}",
                         needle=f"{{{name}}}",
                     )
-        result.append(Step(title, text, tuple(reveal), tuple(chart), chart_log))
+        result.append(Step(title, text, tuple(reveal), tuple(chart), chart_log, tuple(quiz)))
     return result
 
 

@@ -59,6 +59,7 @@ class Step:
     reveal: tuple[str, ...] = ()  # names or `*` patterns of trace quantities
     chart: tuple[str, ...] = ()  # names of trace series drawn together on one chart
     chart_log: bool = False  # draw the chart's y axis on a log scale
+    quiz: tuple[str, ...] = ()  # values the learner predicts (in quiz mode) before the reveal
 
 
 class InputError(ValueError):
