@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import ParamSpec
 
 import click
@@ -14,16 +15,23 @@ from llmtutor.curriculum import (
     Catalog,
     InputError,
     Lesson,
+    Problem,
     TrainingLesson,
+    check_files,
     describe_length,
+    lesson_files,
     load_catalog,
+    render_problems,
     suggest,
 )
 from llmtutor.engine import InputValue
 from llmtutor.run_settings import RunSettings
 
 P = ParamSpec("P")
+EXIT_PROBLEMS = 1  # `llmtutor check` found a problem
 EXIT_USAGE = 2
+LESSONS_DIR_VARIABLE = "LLMTUTOR_LESSONS_DIR"
+_LESSONS_DIRS = "llmtutor.lessons_dirs"  # the group's extra lesson folders, in context.meta
 EXIT_INTERRUPTED = 130
 
 
@@ -52,10 +60,31 @@ class UsageProblem(click.UsageError):
 
 
 def _catalog() -> Catalog:
-    catalog = load_catalog()
-    for problem in catalog.problems:  # a broken built-in lesson is skipped, never fatal
+    catalog = load_catalog(extra_dirs=_lessons_dirs())
+    for problem in catalog.problems:  # a broken lesson file is skipped, never fatal
         click.echo(f"llmtutor: warning: {problem}", err=True)
     return catalog
+
+
+def _lessons_dirs() -> list[Path]:
+    """The extra lesson folders the `cli` group was given, checked."""
+    context = click.get_current_context(silent=True)
+    return context.meta.get(_LESSONS_DIRS, []) if context else []
+
+
+def _extra_lesson_dirs(given: Sequence[Path]) -> list[Path]:
+    """--lessons-dir, else $LLMTUTOR_LESSONS_DIR (folders separated by os.pathsep); each
+    one must be a folder, so that a typo is not silently a course without its lessons."""
+    source, folders = "--lessons-dir", list(given)
+    if not folders:
+        source = LESSONS_DIR_VARIABLE
+        value = os.environ.get(LESSONS_DIR_VARIABLE, "")
+        folders = [Path(part) for part in value.split(os.pathsep) if part]
+    for folder in folders:
+        if not folder.is_dir():
+            reason = "is not a folder" if folder.exists() else "does not exist"
+            raise UsageProblem(f"{source}: {str(folder)!r} {reason}")
+    return folders
 
 
 def _find_lesson(catalog: Catalog, name: str) -> Lesson | TrainingLesson:
@@ -83,12 +112,22 @@ def _parse_sets(lesson: Lesson, sets: tuple[str, ...]) -> dict[str, InputValue]:
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="llmtutor")
+@click.option(
+    "--lessons-dir",
+    "lessons_dirs",
+    multiple=True,
+    metavar="DIR",
+    type=click.Path(path_type=Path),
+    help="Also load the lessons in DIR (repeatable); one with a built-in id replaces it. "
+    f"Default: ${LESSONS_DIR_VARIABLE}.",
+)
 @click.pass_context
-def cli(context: click.Context) -> None:
+def cli(context: click.Context, lessons_dirs: tuple[Path, ...]) -> None:
     """A terminal tutor for how language models learn.
 
     Run with no command to open the lessons.
     """
+    context.meta[_LESSONS_DIRS] = _extra_lesson_dirs(lessons_dirs)
     if context.invoked_subcommand is None:
         _run_app(_catalog())
 
@@ -105,8 +144,12 @@ def list_lessons() -> None:
 
 @cli.command("lesson")
 @click.argument("name")
-@click.option("--step", type=int, default=1, show_default=True, help="Open at this step.")
+@click.option(
+    "--step", type=int, default=None, help="Open at this step (default: where you left it)."
+)
 @click.option("--plain", is_flag=True, help="Print the whole lesson as text and exit.")
+@click.option("--quiz", is_flag=True, help="Start in quiz mode: predict values before they show.")
+@click.option("--watch", is_flag=True, help="Reload the lesson whenever its file changes.")
 @click.option(
     "--set",
     "sets",
@@ -115,7 +158,9 @@ def list_lessons() -> None:
     help="Change an input of the lesson (repeatable), e.g. --set w1=0.7.",
 )
 @pipe_safe
-def open_lesson(name: str, step: int, plain: bool, sets: tuple[str, ...]) -> None:
+def open_lesson(
+    name: str, step: int | None, plain: bool, quiz: bool, watch: bool, sets: tuple[str, ...]
+) -> None:
     """Open lesson NAME (see `llmtutor lessons`)."""
     catalog = _catalog()
     lesson = _find_lesson(catalog, name)
@@ -127,14 +172,68 @@ def open_lesson(name: str, step: int, plain: bool, sets: tuple[str, ...]) -> Non
         _run_app(catalog, training=RunSettings(), start_training=False)
         return
     values = _parse_sets(lesson, sets)
-    if not 1 <= step <= len(lesson.steps):
+    if step is not None and not 1 <= step <= len(lesson.steps):
         raise UsageProblem(f"--step must be between 1 and {len(lesson.steps)} for {name!r}")
     if plain:
         from llmtutor.plain import make_console, print_lesson
 
         print_lesson(lesson, lesson.compute(values), values, make_console())
         return
-    _run_app(catalog, lesson, step - 1, values)
+    start = None if step is None else step - 1  # None: resume where the learner left it
+    _run_app(catalog, lesson, start, values, quiz=quiz, watch=watch)
+
+
+@cli.command("check")
+@click.argument("paths", nargs=-1, metavar="[PATH]...", type=click.Path(path_type=Path))
+def check_command(paths: tuple[Path, ...]) -> None:
+    """Check lesson files and report every problem, compiler-style.
+
+    PATH is a lesson file or a folder of them; with none, the built-in lessons and those of
+    --lessons-dir are checked. Problems and a summary go to stdout. Exit status: 0 when every
+    file is fine, 1 when any has a problem, 2 for a PATH that does not exist.
+    """
+    files, problems = _files_to_check(paths)
+    try:
+        for text in render_problems(problems):
+            click.echo(text)
+        click.echo(_check_summary(len(files), problems))
+        sys.stdout.flush()
+    except BrokenPipeError:  # `llmtutor check | head -3`: quiet, and the status still says
+        _stdout_to_devnull()
+    if problems:
+        sys.exit(EXIT_PROBLEMS)
+
+
+def _files_to_check(paths: Sequence[Path]) -> tuple[list[Path], list[Problem]]:
+    if not paths:
+        catalog = load_catalog(extra_dirs=_lessons_dirs())
+        return catalog.files, catalog.problems
+    for path in paths:
+        if not path.exists():
+            raise UsageProblem(f"check: no file or folder named {str(path)!r}")
+    files = _unique_files(paths)
+    return files, check_files(files)
+
+
+def _unique_files(paths: Sequence[Path]) -> list[Path]:
+    """The lesson files at `paths`; one named twice (or also inside a folder named) is
+    checked once, not reported as using its own id twice."""
+    files: dict[Path, Path] = {}
+    for path in paths:
+        for file in lesson_files(path):
+            files.setdefault(file.resolve(), file)
+    return list(files.values())
+
+
+def _check_summary(files: int, problems: list[Problem]) -> str:
+    if not problems:
+        return f"{_count(files, 'lesson')} checked, no problems"
+    bad_files = len({problem.path for problem in problems})
+    return f"{_count(len(problems), 'problem')} in {_count(bad_files, 'file')}"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
 @cli.command("train")
@@ -178,10 +277,12 @@ def _train_plain(runs: list[RunSettings]) -> int:
 def _run_app(
     catalog: Catalog,
     lesson: Lesson | None = None,
-    step: int = 0,
+    step: int | None = 0,
     values: dict[str, InputValue] | None = None,
     training: RunSettings | None = None,
     start_training: bool = True,
+    quiz: bool = False,
+    watch: bool = False,
 ) -> None:
     if not sys.stdout.isatty() or not sys.stdin.isatty():
         raise UsageProblem("the tutor needs a terminal; use --plain to print a lesson instead")
@@ -194,6 +295,9 @@ def _run_app(
         values=values,
         train=training,
         start_training=start_training,
+        quiz=quiz,
+        watch=watch,
+        state_dir="auto",  # progress in the user's state directory (see llmtutor.progress)
     )
     app.run()
 

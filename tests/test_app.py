@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
+
+from textual.binding import Binding
+from textual.widgets import OptionList, Static
 
 from llmtutor.app import create_app
+from llmtutor.app.commands import LessonCommands
+from llmtutor.app.help import HelpScreen
+from llmtutor.app.home import HomeScreen
 from llmtutor.app.lesson import LessonScreen
+from llmtutor.app.messages import QuizScored
 from llmtutor.app.too_small import TooSmallScreen
 from llmtutor.curriculum import load_catalog
+from llmtutor.progress import FILE_NAME, Progress
 
 CATALOG = load_catalog()
 
@@ -79,5 +88,249 @@ def test_ctrl_c_quits() -> None:
             await pilot.press("ctrl+c")
             await pilot.pause()
         assert app.return_code == 0
+
+    run(scenario)
+
+
+# --- progress, help and the command palette -----------------------------------------------
+
+
+def collect_notices(app) -> list[str]:
+    notices: list[str] = []
+    app.notify = lambda message, **kwargs: notices.append(message)
+    return notices
+
+
+def test_a_lesson_reopens_where_it_was_left_after_a_restart(tmp_path: Path) -> None:
+    first = CATALOG.lessons[0]
+
+    async def leave_at_step_three() -> None:
+        app = create_app(CATALOG, state_dir=tmp_path)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("enter", "right", "right")
+            assert app.screen.step == 2  # type: ignore[attr-defined]
+            await pilot.press("q", "q")
+        assert app.return_code == 0
+
+    async def come_back() -> None:
+        app = create_app(CATALOG, state_dir=tmp_path)
+        notices = collect_notices(app)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            home = app.screen
+            assert isinstance(home, HomeScreen)
+            label = home.query_one(OptionList).get_option_at_index(0).prompt
+            assert f"step 3/{len(first.steps)}" in str(label)
+            intro = str(home.query_one("#home-intro", Static).render())
+            assert first.title in intro and "press c" in intro
+            await pilot.press("enter")
+            screen = app.screen
+            assert isinstance(screen, LessonScreen) and screen.lesson.id == first.id
+            assert screen.step == 2
+            await pilot.press("q", "down", "down", "c")  # c: continue, wherever the cursor is
+            assert isinstance(app.screen, LessonScreen) and app.screen.lesson.id == first.id
+            assert app.screen.step == 2
+        assert notices == []
+
+    run(leave_at_step_three)
+    run(come_back)
+    assert Progress.load(tmp_path / FILE_NAME)[0].last_step(first.id) == 2
+
+
+def test_finishing_a_lesson_marks_it_and_continue_moves_on(tmp_path: Path) -> None:
+    first, second = CATALOG.lessons[0], CATALOG.lessons[1]
+
+    async def scenario() -> None:
+        app = create_app(CATALOG, state_dir=tmp_path)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("enter", "end", "q")
+            home = app.screen
+            assert isinstance(home, HomeScreen)
+            options = home.query_one(OptionList)
+            assert "✓" in str(options.get_option_at_index(0).prompt)
+            assert "✓" not in str(options.get_option_at_index(1).prompt)
+            assert options.border_title == f"1 of {len(CATALOG.lessons)} lessons finished"
+            await pilot.press("c")
+            screen = app.screen
+            assert isinstance(screen, LessonScreen) and screen.lesson.id == second.id
+            await pilot.press("q", "up", "enter")  # a finished lesson opens at its last step
+            assert app.screen.lesson.id == first.id  # type: ignore[attr-defined]
+            assert app.screen.step == len(first.steps) - 1  # type: ignore[attr-defined]
+
+    run(scenario)
+
+
+def test_quiz_scores_are_recorded(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        app = create_app(CATALOG, state_dir=tmp_path)
+        async with app.run_test(size=(80, 24)) as pilot:
+            app.post_message(QuizScored("adam", 3, 4))
+            await pilot.pause()
+
+    run(scenario)
+    progress, _ = Progress.load(tmp_path / FILE_NAME)
+    assert str(progress.best_score("adam")) == "3/4"
+
+
+def test_a_corrupt_state_file_is_set_aside_and_the_tutor_runs(tmp_path: Path) -> None:
+    (tmp_path / FILE_NAME).write_text('{"version": 1, "lessons": {"loss": {"step": "x"}}}')
+
+    async def scenario() -> None:
+        app = create_app(CATALOG, state_dir=tmp_path)
+        notices = collect_notices(app)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("enter", "right")
+            assert isinstance(app.screen, LessonScreen) and app.screen.step == 1
+        assert len(notices) == 1 and "corrupt-" in notices[0]
+
+    run(scenario)
+    assert len(list(tmp_path.glob(f"{FILE_NAME}.corrupt-*"))) == 1
+    assert Progress.load(tmp_path / FILE_NAME)[0].last_step(CATALOG.lessons[0].id) == 1
+
+
+def test_an_unwritable_state_dir_gives_one_notice_and_the_tutor_runs(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+
+    async def scenario() -> None:
+        app = create_app(CATALOG, state_dir=blocker / "state")
+        notices = collect_notices(app)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("enter", "right", "right", "right", "q", "enter")
+            assert isinstance(app.screen, LessonScreen)
+            assert app.screen.step == 3  # remembered for the session all the same
+        assert len(notices) == 1 and "save progress" in notices[0]
+
+    run(scenario)
+
+
+def test_auto_keeps_progress_in_the_state_dir_from_the_environment(state_dir: Path) -> None:
+    async def scenario() -> None:
+        app = create_app(CATALOG, state_dir="auto")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("enter", "right")
+
+    run(scenario)
+    assert Progress.load(state_dir / FILE_NAME)[0].last_step(CATALOG.lessons[0].id) == 1
+
+
+def test_tests_keep_progress_in_memory_by_default(state_dir: Path) -> None:
+    async def scenario() -> None:
+        app = create_app(CATALOG)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("enter", "right")
+
+    run(scenario)
+    assert not state_dir.exists()
+
+
+def _descriptions(screen_class: type) -> set[str]:
+    return {
+        binding.tooltip or binding.description
+        for binding in Binding.make_bindings(screen_class.BINDINGS)
+        if binding.description
+    }
+
+
+def test_help_lists_every_key_of_the_lesson_screen_and_closes() -> None:
+    async def scenario() -> None:
+        app = create_app(CATALOG, lesson=CATALOG.get("backprop"))
+        async with app.run_test(size=(100, 40)) as pilot:
+            await pilot.press("question_mark")
+            help_screen = app.screen
+            assert isinstance(help_screen, HelpScreen)
+            text = str(help_screen.query_one("#help-text", Static).render())
+            for description in _descriptions(LessonScreen):  # made from BINDINGS: never stale
+                assert description in text, description
+            for key in ("→", "←", "space", "esc", "^q", "^p", "?"):
+                assert key in text, key
+            lesson_group = help_screen.groups[0]
+            next_row = next(row for row in lesson_group.rows if row.description == "Next")
+            assert next_row.keys[:3] == ["→", "space", "n"]
+            for key in ("escape", "q", "question_mark"):
+                await pilot.press(key)
+                assert isinstance(app.screen, LessonScreen), key
+                await pilot.press("question_mark")
+                assert isinstance(app.screen, HelpScreen)
+
+    run(scenario)
+
+
+def test_help_on_the_home_screen_lists_its_keys_and_the_list_keys() -> None:
+    async def scenario() -> None:
+        app = create_app(CATALOG)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("question_mark")
+            assert isinstance(app.screen, HelpScreen)
+            text = str(app.screen.query_one("#help-text", Static).render())
+            for description in _descriptions(HomeScreen):
+                assert description in text, description
+            assert "In the list" in text and "↓" in text
+
+    run(scenario)
+
+
+def _palette_hits(app, query: str) -> list:
+    async def search() -> list:
+        provider = LessonCommands(app.screen)
+        await provider.startup()
+        hits = provider.search(query) if query else provider.discover()
+        return [hit async for hit in hits]
+
+    return search()  # type: ignore[return-value]
+
+
+def test_the_palette_lists_lessons_steps_and_the_training_run() -> None:
+    async def scenario() -> None:
+        app = create_app(CATALOG)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            discovered = [hit.text for hit in await _palette_hits(app, "")]
+            for lesson in CATALOG.lessons:
+                assert f"Open lesson: {lesson.title}" in discovered
+            assert "Train the tiny transformer" in discovered
+            adam = CATALOG.get("adam")
+            assert adam is not None
+            steps = [hit.text for hit in await _palette_hits(app, "adam")]
+            for step in adam.steps:
+                assert f"{adam.title} › {step.title}" in steps
+
+            hits = sorted(await _palette_hits(app, "gradient flips"), reverse=True)
+            assert hits[0].text == "Adam, step by step › Step 4: the gradient flips"
+            hits[0].command()
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, LessonScreen) and screen.lesson.id == "adam"
+            flips = next(i for i, s in enumerate(adam.steps) if "flips" in s.title)
+            assert screen.step == flips
+
+            # From inside a lesson: another step of it just moves there...
+            hits = sorted(await _palette_hits(app, "adam memory"), reverse=True)
+            hits[0].command()
+            await pilot.pause()
+            assert app.screen is screen and "memory" in adam.steps[screen.step].title
+            # ...and another lesson opens from the lessons list (q goes back there).
+            hits = sorted(await _palette_hits(app, "open lesson backprop"), reverse=True)
+            hits[0].command()
+            await pilot.pause()
+            assert app.screen.lesson.id == "backprop"  # type: ignore[attr-defined]
+            await pilot.press("q")
+            assert isinstance(app.screen, HomeScreen)
+
+    run(scenario)
+
+
+def test_the_palette_opens_a_step_with_the_keyboard() -> None:
+    async def scenario() -> None:
+        app = create_app(CATALOG)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("ctrl+p")
+            await pilot.press(*"back to the first weight")
+            await pilot.pause(0.5)
+            await pilot.press("enter", "enter")
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, LessonScreen) and screen.lesson.id == "backprop"
+            assert screen.lesson.steps[screen.step].title == "Back to the first weight"
 
     run(scenario)

@@ -6,6 +6,8 @@ changed SVG under tests/__snapshots__/ before committing it.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from textual.pilot import Pilot
 
@@ -63,3 +65,105 @@ def test_stepping_with_keys_matches_opening_at_a_step(snap_compare) -> None:
 
 def test_a_too_small_terminal_asks_for_more_room(snap_compare) -> None:
     assert snap_compare(make_app("backprop", 4), terminal_size=(40, 10), run_before=settle)
+
+
+# --- progress and help ----------------------------------------------------------------------
+
+PROGRESS = {
+    "version": 1,
+    "last_opened": "backprop",
+    "lessons": {
+        "loss": {"step": 4, "steps": 5, "finished": True},
+        "gradients": {"step": 1, "steps": 5, "finished": True},  # finished, then went back
+        "chain-rule": {"step": 3, "steps": 4, "finished": True},
+        "backprop": {
+            "step": 3,
+            "steps": 9,
+            "finished": False,
+            "quiz": {"best": {"right": 3, "asked": 4}, "last": {"right": 2, "asked": 4}},
+        },
+        "adam": {"step": 0, "steps": 9, "finished": False},
+    },
+}
+
+
+def test_home_screen_with_progress(snap_compare, tmp_path) -> None:
+    (tmp_path / "progress.json").write_text(json.dumps(PROGRESS), encoding="utf-8")
+    app = create_app(CATALOG, state_dir=tmp_path)
+    app.animation_level = "none"
+    assert snap_compare(app, terminal_size=(80, 24), run_before=settle)
+
+
+def test_help_screen(snap_compare) -> None:
+    """The keys of the home screen, its list's and the app's, made from their BINDINGS."""
+    assert snap_compare(
+        make_app(), press=["question_mark"], terminal_size=(80, 24), run_before=settle
+    )
+
+
+# --- acting on a lesson ---------------------------------------------------------------------
+
+
+def test_edit_panel_with_a_changed_input(snap_compare) -> None:
+    async def edit(pilot: Pilot) -> None:
+        await settle(pilot)
+        await pilot.press("e")
+        field = pilot.app.screen.query_one("#input-w1")
+        field.value = "0.7"
+        field.cursor_blink = False
+        await settle(pilot)
+
+    assert snap_compare(make_app("backprop", 6), terminal_size=(80, 24), run_before=edit)
+
+
+def test_help_screen_from_a_lesson(snap_compare) -> None:
+    assert snap_compare(
+        make_app("backprop", 2), press=["question_mark"], terminal_size=(80, 24), run_before=settle
+    )
+
+
+def _quiz_until(answer: str | None):
+    async def run(pilot: Pilot) -> None:
+        await settle(pilot)
+        await pilot.press("k")
+        await settle(pilot)
+        field = pilot.app.screen.query_one("#quiz-answer")
+        field.cursor_blink = False
+        if answer is not None:
+            field.value = answer
+            await pilot.press("enter")
+        pilot.app.clear_notifications()  # the toasts come and go on timers: keep them out
+        await settle(pilot)
+
+    return run
+
+
+def test_quiz_prompt(snap_compare) -> None:
+    run = _quiz_until(None)
+    assert snap_compare(make_app("adam", 1), terminal_size=(80, 24), run_before=run)
+
+
+def test_quiz_reveal_after_a_wrong_prediction(snap_compare) -> None:
+    run = _quiz_until("0.5")  # dL/dw1 is 1.9584: a wrong guess, then the reveal
+    assert snap_compare(make_app("backprop", 6), terminal_size=(80, 24), run_before=run)
+
+
+def test_pytorch_panel(snap_compare) -> None:
+    """The PyTorch view with its code and values; the run's duration is fixed for the SVG."""
+    from dataclasses import replace
+
+    from llmtutor.app.torch_panel import TorchPanel
+    from llmtutor.pytorch import run_view
+
+    async def show(pilot: Pilot) -> None:
+        await settle(pilot)
+        screen = pilot.app.screen
+        panel = screen.query_one(TorchPanel)
+        panel.display = True
+        screen.query_one("#values-scroll").display = False
+        result = run_view("toy_network", dict(screen.lesson.defaults), screen.trace)
+        panel.set_result(replace(result, seconds=0.004))
+        panel.show_step(screen.lesson.revealed_through(screen.step, screen.trace), screen.trace)
+        await settle(pilot)
+
+    assert snap_compare(make_app("backprop", 6), terminal_size=(100, 30), run_before=show)

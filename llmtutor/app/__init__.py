@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from llmtutor.app.tutor import TutorApp
+from llmtutor.app.tutor import StateDir, TutorApp
 from llmtutor.curriculum import Catalog, Lesson
 from llmtutor.engine import InputValue
 from llmtutor.run_settings import RunSettings
@@ -11,15 +11,24 @@ from llmtutor.run_settings import RunSettings
 def create_app(
     catalog: Catalog,
     lesson: Lesson | None = None,
-    step: int = 0,
+    step: int | None = 0,
     values: dict[str, InputValue] | None = None,
     train: RunSettings | None = None,
     start_training: bool = True,
+    state_dir: StateDir = None,
+    quiz: bool = False,
+    watch: bool = False,
 ) -> TutorApp:
     """Build the app. The CLI and the tests both use this, so tests see what users see.
 
     `train` opens the training screen with those settings, and starts the run at once
-    unless `start_training` is false (then Enter starts it).
+    unless `start_training` is false (then Enter starts it). `step` None opens `lesson` where
+    the learner left it; `quiz` starts it in quiz mode; `watch` reloads it when its file
+    changes.
+
+    `state_dir` is where the learner's progress is kept: "auto" for the user's state
+    directory (`$LLMTUTOR_STATE_DIR`, else the platform's; see `llmtutor.progress`), as the
+    CLI passes; a path; or None, the default, to keep it in memory only (tests).
     """
     return TutorApp(
         catalog,
@@ -28,7 +37,10 @@ def create_app(
         values=values or {},
         train=train,
         start_training=start_training,
+        state_dir=state_dir,
+        quiz=quiz,
+        watch=watch,
     )
 
 
-__all__ = ["RunSettings", "TutorApp", "create_app"]
+__all__ = ["RunSettings", "StateDir", "TutorApp", "create_app"]

@@ -1,4 +1,4 @@
-"""The home screen: every lesson, in teaching order."""
+"""The home screen: every lesson, in teaching order, with how far the learner got."""
 
 from __future__ import annotations
 
@@ -12,17 +12,43 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from llmtutor.curriculum import Catalog, Lesson, TrainingLesson, describe_length
+from llmtutor.progress import Progress
 
 if TYPE_CHECKING:
     from llmtutor.app.tutor import TutorApp
 
+INTRO = (
+    "Each lesson computes every value from its inputs and reveals it step by step. "
+    "Pick a lesson and press Enter."
+)
 
-def _lesson_label(number: int, lesson: Lesson | TrainingLesson, width: int) -> Text:
-    """One line per lesson: number, title, and its length at the right."""
-    steps = describe_length(lesson)
+
+def _lesson_status(lesson: Lesson | TrainingLesson, progress: Progress) -> Text:
+    """What goes at the right of a lesson's line: its length, or how far the learner got."""
+    if isinstance(lesson, TrainingLesson):
+        return Text(describe_length(lesson), style="dim")
+    total = len(lesson.steps)
+    step = progress.last_step(lesson.id)
+    finished = progress.is_finished(lesson.id)
+    status = Text()
+    if finished:
+        status.append("✓ ", style="bold green")
+    if step is None or (finished and step >= total - 1):
+        status.append(describe_length(lesson), style="dim")
+    else:
+        status.append(f"step {min(step, total - 1) + 1}/{total}", style="bold")
+    return status
+
+
+def _lesson_label(
+    number: int, lesson: Lesson | TrainingLesson, width: int, progress: Progress
+) -> Text:
+    """One line per lesson: number, title, and its length or progress at the right."""
+    status = _lesson_status(lesson, progress)
     label = Text.assemble((f"{number:>2}. ", "dim"), (lesson.title, "bold"))
-    gap = max(2, width - label.cell_len - len(steps))
-    label.append(" " * gap + steps, style="dim")
+    gap = max(2, width - label.cell_len - status.cell_len)
+    label.append(" " * gap)
+    label.append_text(status)
     label.no_wrap = True
     return label
 
@@ -30,46 +56,115 @@ def _lesson_label(number: int, lesson: Lesson | TrainingLesson, width: int) -> T
 LABEL_WIDTH = 60  # columns a lesson's line is laid out in
 
 
+def continue_target(catalog: Catalog, progress: Progress) -> tuple[Lesson, int] | None:
+    """Where "continue" goes: the lesson last opened, at its step; once that lesson was
+    finished on its last step, the next unfinished lesson after it. None if there is none."""
+    last = catalog.get(progress.last_opened() or "")
+    if last is None:
+        return None
+    step = min(progress.last_step(last.id) or 0, len(last.steps) - 1)
+    if not (progress.is_finished(last.id) and step == len(last.steps) - 1):
+        return last, step
+    lessons = catalog.lessons
+    after = lessons[lessons.index(last) + 1 :]
+    for lesson in after:
+        if not progress.is_finished(lesson.id):
+            step = min(progress.last_step(lesson.id) or 0, len(lesson.steps) - 1)
+            return lesson, step
+    return None
+
+
 class HomeScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open", priority=True),
+        Binding("c", "continue", "Continue", tooltip="Continue where you left off"),
         Binding("q", "app.quit", "Quit"),
         Binding("escape", "app.quit", "Quit", show=False),
     ]
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, progress: Progress | None = None) -> None:
         super().__init__()
         self.catalog = catalog
+        self.progress = progress or Progress.in_memory()
 
     def compose(self) -> ComposeResult:
         yield Static(
             Text.assemble(("llmtutor", "bold"), "  ·  how language models learn"), id="home-title"
         )
-        yield Static(
-            "Each lesson computes every value from its inputs and reveals it step by step. "
-            "Pick a lesson and press Enter.",
-            id="home-intro",
-        )
+        yield Static(INTRO, id="home-intro")
         options = [
-            Option(_lesson_label(number, lesson, LABEL_WIDTH), id=lesson.id)
+            Option(_lesson_label(number, lesson, LABEL_WIDTH, self.progress), id=lesson.id)
             for number, lesson in enumerate(self.catalog.entries, start=1)
         ]
         yield OptionList(*options, id="lesson-list")
         yield Static(id="lesson-summary")
         yield Footer()
 
+    def on_mount(self) -> None:
+        self._refresh()
+
+    def on_screen_resume(self) -> None:
+        if self.is_mounted:
+            self._refresh()
+
+    def _refresh(self) -> None:
+        """Show the progress as it is now, with the cursor on the lesson last opened (Enter
+        goes on with it), whether it was opened from here, with c, or from the palette."""
+        self.show_progress()
+        last = self.progress.last_opened()
+        if last and self.catalog.entry(last) is not None:
+            self.query_one(OptionList).highlighted = self.catalog.ids.index(last)
+
+    def show_progress(self) -> None:
+        options = self.query_one(OptionList)
+        for index, lesson in enumerate(self.catalog.entries):
+            label = _lesson_label(index + 1, lesson, LABEL_WIDTH, self.progress)
+            options.replace_option_prompt_at_index(index, label)
+        lessons = self.catalog.lessons
+        finished = sum(self.progress.is_finished(lesson.id) for lesson in lessons)
+        options.border_title = f"{finished} of {len(lessons)} lessons finished"
+        self.query_one("#home-intro", Static).update(self._intro(finished == len(lessons)))
+        self.refresh_bindings()  # "c Continue" shows in the footer only when there is a target
+
+    def _intro(self, all_finished: bool) -> Text:
+        target = continue_target(self.catalog, self.progress)
+        if target is not None:
+            lesson, step = target
+            return Text.assemble(
+                ("Continue with ", "bold"),
+                (lesson.title, "bold"),
+                f" — step {step + 1} of {len(lesson.steps)} ",
+                ("(press c)", "dim"),
+                ("\nor pick any lesson and press Enter; ", "dim"),
+                ("?", "bold"),
+                (" shows every key.", "dim"),
+            )
+        if all_finished and self.catalog.lessons:
+            return Text.assemble(
+                ("Every lesson finished. ", "bold"),
+                "Open any of them again, or train the tiny transformer at the end.",
+            )
+        return Text(INTRO)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "continue":
+            return continue_target(self.catalog, self.progress) is not None
+        return True
+
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         lesson = self.catalog.entry(event.option.id or "")
         if lesson is not None:
-            self.query_one("#lesson-summary", Static).update(
-                Text.assemble(
-                    lesson.summary or lesson.title,
-                    ("\nOpen it directly with ", "dim"),
-                    (f"llmtutor lesson {lesson.id}", "bold"),
-                    (" or print it with ", "dim"),
-                    ("--plain", "bold"),
-                )
+            summary = Text.assemble(
+                lesson.summary or lesson.title,
+                ("\nOpen it directly with ", "dim"),
+                (f"llmtutor lesson {lesson.id}", "bold"),
+                (" or print it with ", "dim"),
+                ("--plain", "bold"),
             )
+            best, last = self.progress.best_score(lesson.id), self.progress.last_score(lesson.id)
+            if best is not None and last is not None:
+                summary.append(f"\nQuiz: best {best} right, last {last}", style="dim")
+            self.query_one("#lesson-summary", Static).update(summary)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self._open(event.option.id)
@@ -78,6 +173,13 @@ class HomeScreen(Screen[None]):
         options = self.query_one(OptionList)
         if options.highlighted is not None:
             self._open(options.get_option_at_index(options.highlighted).id)
+
+    def action_continue(self) -> None:
+        target = continue_target(self.catalog, self.progress)
+        if target is not None:
+            lesson, step = target
+            app: TutorApp = self.app  # type: ignore[assignment]
+            app.open_lesson(lesson, step)
 
     def _open(self, lesson_id: str | None) -> None:
         entry = self.catalog.entry(lesson_id or "")

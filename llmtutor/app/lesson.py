@@ -1,54 +1,96 @@
-"""The lesson screen: step through a lesson, revealing computed values as you go."""
+"""The lesson screen: step through a lesson, revealing computed values as you go.
+
+The learner can act on every step: change the inputs (e) and watch everything recompute,
+predict values before they are revealed (k, quiz mode), and see the same numbers come out
+of PyTorch (t).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import ClassVar
+from pathlib import Path
+from typing import Any, ClassVar
 
 from rich.markdown import Markdown
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer, Input, Static
 
-from llmtutor.app.messages import StepShown
+from llmtutor.app.inputs_panel import InputsPanel
+from llmtutor.app.messages import QuizScored, StepShown
+from llmtutor.app.quiz import Answer, QuizPrompt, parse_guess, verdict
+from llmtutor.app.torch_panel import TorchPanel
 from llmtutor.app.widgets import WidthAware
-from llmtutor.curriculum import Lesson, Step, fill
-from llmtutor.engine import InputValue
+from llmtutor.curriculum import Lesson, LessonFileError, Step, fill, load_lesson
+from llmtutor.engine import InputValue, fmt
 from llmtutor.render import draw_diagram, equations, render_chart, values_table
 
 CHART_MIN_HEIGHT = 9  # lines for a step's chart; more on taller terminals
+WATCH_INTERVAL_S = 0.5  # how often --watch looks at the lesson's file
+
+
+def _stamp(path: Path) -> tuple[float, int] | None:
+    """What --watch compares to see a file change: modification time and size."""
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return status.st_mtime, status.st_size
+
+
+NAVIGATION = {"next", "previous", "first", "last"}
 
 
 class LessonScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         # Priority: the arrow keys step through the lesson even when a scrolling panel
-        # has focus (the panels still scroll with ↑/↓, PgUp/PgDn and the mouse).
+        # has focus (the panels still scroll with ↑/↓, PgUp/PgDn and the mouse). While a
+        # text field has focus they move its cursor instead (see check_action).
         Binding("right", "next", "Next", priority=True),
         Binding("space,n", "next", "Next", show=False),
         Binding("left", "previous", "Back", priority=True),
         Binding("p", "previous", "Back", show=False),
-        Binding("home", "first", "First", priority=True),
-        Binding("end", "last", "Last", priority=True),
+        Binding("home", "first", "First", show=False, priority=True),
+        Binding("end", "last", "Last", show=False, priority=True),
+        Binding("e", "edit", "Inputs"),
+        Binding("r", "reset", "Reset", show=False),
+        Binding("k", "quiz", "Quiz"),
+        Binding("t", "torch", "PyTorch"),
         Binding("q", "close", "Lessons"),
         Binding("escape", "close", "Lessons", show=False),
     ]
 
+    AUTO_FOCUS = ""  # nothing has focus until a panel asks for it: keys go to the lesson
     step: reactive[int] = reactive(0, init=False)
 
     def __init__(
-        self, lesson: Lesson, step: int = 0, values: Mapping[str, InputValue] | None = None
+        self,
+        lesson: Lesson,
+        step: int = 0,
+        values: Mapping[str, InputValue] | None = None,
+        quiz: bool = False,
+        watch: bool = False,
     ):
         super().__init__()
         self.lesson = lesson
-        self.values = dict(values or {})
+        self.watch_file = watch
+        self._file_stamp = _stamp(lesson.path)
+        self.values: dict[str, InputValue] = dict(values or {})
+        self.baseline = lesson.compute()  # with the defaults: what "changed" is measured from
         self.trace = lesson.compute(self.values)
         # Every name the lesson ever reveals: the diagram reserves rows for them from the start.
         self.all_names = lesson.all_reveals(self.trace)
+        self.quiz_on = quiz
+        self.answers: dict[tuple[int, str], Answer] = {}
+        self.scored = False
         self.set_reactive(LessonScreen.step, max(0, min(step, len(lesson.steps) - 1)))
+
+    # --- layout -------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="title-bar"):
@@ -59,14 +101,27 @@ class LessonScreen(Screen[None]):
         with Horizontal(id="body"):
             with Vertical(id="story"):
                 yield Static(id="step-text")
+                yield QuizPrompt(id="quiz")
                 yield VerticalScroll(WidthAware(id="equations"), id="equations-scroll")
             yield VerticalScroll(Static(id="values"), id="values-scroll")
+            yield InputsPanel(self.lesson, self.values, id="inputs")
+            yield TorchPanel(id="torch")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#equations-scroll").border_title = "Equations"
         self.query_one("#values-scroll").border_title = "Values"
+        for hidden in ("#inputs", "#torch", "#quiz"):
+            self.query_one(hidden).display = False
         self.show_step()
+        if self.watch_file:
+            self.set_interval(WATCH_INTERVAL_S, self._check_file)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Typing in a field (inputs, a quiz answer) keeps ←/→/Home/End for the cursor.
+        return not (action in NAVIGATION and isinstance(self.focused, Input))
+
+    # --- showing a step -----------------------------------------------------------------
 
     def watch_step(self) -> None:
         self.show_step()
@@ -74,31 +129,53 @@ class LessonScreen(Screen[None]):
     def show_step(self) -> None:
         lesson, trace, index = self.lesson, self.trace, self.step
         step = lesson.steps[index]
-        revealed = lesson.revealed_through(index, trace)
+        asking = self._pending_question()
         new = lesson.reveals(index, trace)
+        if asking is None:
+            revealed = lesson.revealed_through(index, trace)
+        else:
+            # Show what this step reveals before the asked value, hold back the rest until
+            # the prediction is in (the asked value, and anything that would give it away).
+            new = new[: new.index(asking)] if asking in new else []
+            earlier = lesson.revealed_through(index - 1, trace) if index else []
+            revealed = [name for name in earlier if name not in new] + new
         self.query_one("#lesson-title", Static).update(
             Text.assemble((lesson.title, "bold"), ("  ·  ", "dim"), fill(step.title, trace))
         )
-        self.query_one("#progress", Static).update(f"step {index + 1} of {len(lesson.steps)}")
+        self.query_one("#progress", Static).update(self._progress_text(index))
         self.post_message(StepShown(lesson.id, index, len(lesson.steps)))
         self._show_figure(step, revealed, new)
         self.query_one("#step-text", Static).update(Markdown(fill(step.text, trace)))
+        self._show_quiz(step, asking, revealed)
+        baseline = self.baseline
         self.query_one("#equations", WidthAware).show(
             lambda width: (
-                equations(trace, revealed, new, width)
+                equations(trace, revealed, new, width, baseline)
                 if revealed
                 else Text("Nothing computed yet: press → to begin.", style="dim")
             )
         )
         self.query_one("#values", Static).update(
-            values_table(trace, list(lesson.defaults), revealed, new)
+            values_table(trace, list(lesson.defaults), revealed, new, baseline)
         )
+        torch_panel = self.query_one(TorchPanel)
+        if torch_panel.display:
+            torch_panel.show_step(revealed, self.trace)
         # New values are at the end of both lists: bring them into view once laid out.
         self.call_after_refresh(self._scroll_to_newest)
 
+    def _progress_text(self, index: int) -> str:
+        text = f"step {index + 1} of {len(self.lesson.steps)}"
+        if self.quiz_on:
+            right = sum(answer.right for answer in self.answers.values())
+            score = f"quiz {right}/{len(self.answers)} right" if self.answers else "quiz mode"
+            text = f"{score} · {text}"
+        return text
+
     def _scroll_to_newest(self) -> None:
         for panel in self.query(VerticalScroll):
-            panel.scroll_end(animate=False, immediate=True)
+            if panel.id in ("equations-scroll", "values-scroll"):
+                panel.scroll_end(animate=False, immediate=True)
 
     def _show_figure(self, step: Step, revealed: list[str], new: list[str]) -> None:
         """The lesson's diagram, or else the step's chart, above the text."""
@@ -117,8 +194,142 @@ class LessonScreen(Screen[None]):
             height = max(CHART_MIN_HEIGHT, self.app.size.height // 2 - 2)
             figure.show(lambda width: render_chart(series, width, height, log_y=step.chart_log))
 
+    # --- quiz mode ----------------------------------------------------------------------
+
+    def _questions(self, index: int) -> list[str]:
+        return [name for name in self.lesson.steps[index].quiz if name in self.trace]
+
+    def _pending_question(self) -> str | None:
+        if not self.quiz_on:
+            return None
+        return next(
+            (n for n in self._questions(self.step) if (self.step, n) not in self.answers), None
+        )
+
+    def _show_quiz(self, step: Step, asking: str | None, revealed: list[str]) -> None:
+        prompt = self.query_one(QuizPrompt)
+        answered = [
+            self.answers[(self.step, n)]
+            for n in self._questions(self.step)
+            if (self.step, n) in self.answers
+        ]
+        prompt.display = self.quiz_on and (asking is not None or bool(answered))
+        if not prompt.display:
+            return
+        if asking is not None:
+            quantity = self.trace[asking]
+            known = ", ".join(
+                f"{self.trace[n].symbol} = {fmt(self.trace[n].value)}" for n in revealed[-4:]
+            )
+            prompt.ask(quantity, f"known: {known}" if known else "")
+        else:
+            prompt.show_results([verdict(a, self.trace[a.name].symbol) for a in answered])
+
+    def on_quiz_prompt_guessed(self, message: QuizPrompt.Guessed) -> None:
+        prompt = self.query_one(QuizPrompt)
+        try:
+            guess = parse_guess(message.text)
+        except ValueError as problem:
+            prompt.complain(str(problem))  # not counted: try again
+            return
+        answer = Answer(message.name, guess, self.trace.value(message.name))
+        self.answers[(self.step, message.name)] = answer
+        self.show_step()  # the next question, or the reveal
+        self._maybe_score()
+
+    def _maybe_score(self) -> None:
+        asked = [(i, n) for i in range(len(self.lesson.steps)) for n in self._questions(i)]
+        if self.scored or not asked or any(key not in self.answers for key in asked):
+            return
+        self.scored = True
+        right = sum(self.answers[key].right for key in asked)
+        self.notify(f"Quiz done: {right} of {len(asked)} predictions right.", timeout=8)
+        self.post_message(QuizScored(self.lesson.id, right, len(asked)))
+
+    def action_quiz(self) -> None:
+        self.quiz_on = not self.quiz_on
+        if self.quiz_on:
+            self.answers.clear()
+            self.scored = False
+            self.notify("Quiz mode: predict each asked value before it is revealed.")
+        else:
+            self.set_focus(None)
+        self.show_step()
+
+    # --- what-if inputs -----------------------------------------------------------------
+
+    def action_edit(self) -> None:
+        panel = self.query_one(InputsPanel)
+        panel.display = not panel.display
+        self.query_one("#values-scroll").display = not panel.display
+        if panel.display:
+            self.query_one(TorchPanel).display = False
+            panel.query(Input).first().focus()
+        else:
+            self.set_focus(None)
+
+    def action_reset(self) -> None:
+        self.query_one(InputsPanel).reset()
+        self._recompute({})
+
+    def on_inputs_panel_changed(self, message: InputsPanel.Changed) -> None:
+        changed = {k: v for k, v in message.values.items() if v != self.lesson.defaults.get(k)}
+        self._recompute(changed)
+
+    def _recompute(self, values: dict[str, InputValue]) -> None:
+        if values == self.values:
+            return
+        self.values = values
+        self.trace = self.lesson.compute(values)
+        self.all_names = self.lesson.all_reveals(self.trace)
+        self.show_step()
+        torch_panel = self.query_one(TorchPanel)
+        if torch_panel.display:
+            self._run_torch()
+
+    # --- PyTorch view -------------------------------------------------------------------
+
+    def action_torch(self) -> None:
+        panel = self.query_one(TorchPanel)
+        panel.display = not panel.display
+        if panel.display:
+            self.query_one(InputsPanel).display = False
+            self.query_one("#values-scroll").display = False
+            self._run_torch()
+        else:
+            self.query_one("#values-scroll").display = True
+
+    def _run_torch(self) -> None:
+        panel = self.query_one(TorchPanel)
+        panel.loading_state()
+        self._torch_worker(self.lesson.computation.name, dict(self.values), self.trace)
+
+    @work(thread=True, exclusive=True, group="pytorch", exit_on_error=False)
+    def _torch_worker(self, computation: str, values: dict[str, InputValue], trace: Any) -> None:
+        try:
+            from llmtutor.pytorch import run_view  # imports torch: seconds, the first time
+
+            full = {**self.lesson.computation.defaults(), **self.lesson.defaults, **values}
+            result = run_view(computation, full, trace)
+        except Exception as error:  # no torch here, or no view: say so, don't crash
+            self.app.call_from_thread(self.query_one(TorchPanel).failed, str(error))
+            return
+        self.app.call_from_thread(self._torch_done, result, trace)
+
+    def _torch_done(self, result: Any, trace: Any) -> None:
+        if trace is not self.trace:
+            return  # inputs changed meanwhile; a newer run is on its way
+        panel = self.query_one(TorchPanel)
+        panel.set_result(result)
+        if panel.display:
+            panel.show_step(self.lesson.revealed_through(self.step, self.trace), self.trace)
+
+    # --- moving and leaving -------------------------------------------------------------
+
     def action_next(self) -> None:
-        if self.step < len(self.lesson.steps) - 1:
+        if self._pending_question() is not None:
+            self.notify("Type your prediction and press Enter (k leaves quiz mode).")
+        elif self.step < len(self.lesson.steps) - 1:
             self.step += 1
         else:
             self.notify("That was the last step. Press q to go back to the lessons.")
@@ -134,4 +345,49 @@ class LessonScreen(Screen[None]):
         self.step = len(self.lesson.steps) - 1
 
     def action_close(self) -> None:
+        if isinstance(self.focused, Input) and self.query_one(InputsPanel).display:
+            self.set_focus(None)  # Escape leaves the fields; the lesson's keys work again
+            return
+        for panel in (self.query_one(InputsPanel), self.query_one(TorchPanel)):
+            if panel.display:  # Escape first closes an open panel
+                panel.display = False
+                self.query_one("#values-scroll").display = True
+                self.set_focus(None)
+                return
         self.dismiss()
+
+    def _check_file(self) -> None:
+        """--watch: reload the lesson when its file changes; a broken version is reported
+        and the last good one stays on screen."""
+        stamp = _stamp(self.lesson.path)
+        if stamp == self._file_stamp:
+            return
+        self._file_stamp = stamp
+        try:
+            lesson = load_lesson(self.lesson.path)
+        except LessonFileError as error:
+            first = error.problems[0]
+            more = f" (and {len(error.problems) - 1} more)" if len(error.problems) > 1 else ""
+            self.notify(
+                f"{first}{more}. Showing the last good version.", severity="error", timeout=10
+            )
+            return
+        if not isinstance(lesson, Lesson):
+            self.notify("The file is no longer a step-by-step lesson.", severity="error")
+            return
+        self.replace_lesson(lesson)
+        self.notify("Lesson reloaded.", timeout=2)
+
+    def replace_lesson(self, lesson: Lesson) -> None:
+        """Show a new version of the lesson (its file changed), staying on the same step."""
+        self.query_one(InputsPanel).show_lesson(lesson)
+        self.lesson = lesson
+        self.baseline = lesson.compute()
+        problem = lesson.computation.validate({**lesson.defaults, **self.values})
+        if problem or any(name not in lesson.defaults for name in self.values):
+            self.values = {}
+        self.trace = lesson.compute(self.values)
+        self.all_names = lesson.all_reveals(self.trace)
+        self.answers.clear()
+        self.set_reactive(LessonScreen.step, min(self.step, len(lesson.steps) - 1))
+        self.show_step()

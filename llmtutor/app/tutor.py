@@ -1,20 +1,30 @@
-"""The application: a home screen of lessons, and a screen per open lesson."""
+"""The application: a home screen of lessons, and a screen per open lesson.
+
+It also keeps the learner's progress: screens announce what they showed (StepShown,
+QuizScored) and the app records it and saves it at once.
+"""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from pathlib import Path
+from typing import ClassVar, Literal
 
 from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.command import CommandPalette
 
+from llmtutor.app.commands import LessonCommands
+from llmtutor.app.help import HelpScreen
 from llmtutor.app.home import HomeScreen
-from llmtutor.app.lesson import LessonScreen
+from llmtutor.app.messages import QuizScored, StepShown
 from llmtutor.app.too_small import TooSmallScreen
-from llmtutor.app.train import TrainScreen
 from llmtutor.curriculum import Catalog, Lesson, TrainingLesson
 from llmtutor.engine import InputValue
+from llmtutor.progress import Progress, load_progress
 from llmtutor.run_settings import RunSettings
+
+StateDir = Path | Literal["auto"] | None
 
 
 class TutorApp(App[None]):
@@ -25,35 +35,51 @@ class TutorApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
         # Terminal users expect Ctrl+C to end a program; Textual would only hint at ctrl+q.
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
+        # Not a priority binding: a text field that has focus takes "?" as text.
+        Binding("question_mark", "help", "Help", tooltip="Help: every key of this screen"),
     ]
+    COMMANDS = App.COMMANDS | {LessonCommands}
     MIN_SIZE = (64, 20)  # below this the lesson screen cannot show a step legibly
 
     def __init__(
         self,
         catalog: Catalog,
         lesson: Lesson | None = None,
-        step: int = 0,
+        step: int | None = 0,
         values: dict[str, InputValue] | None = None,
         train: RunSettings | None = None,
         start_training: bool = True,
+        state_dir: StateDir = None,
+        quiz: bool = False,
+        watch: bool = False,
     ) -> None:
         super().__init__()
         self.catalog = catalog
+        self.state_dir = state_dir
+        self.progress = Progress.in_memory()  # replaced by the saved progress on mount
         self._start_lesson = lesson
         self._start_step = step
         self._start_values = values or {}
         self._start_training = train
         self._run_at_once = start_training
+        self._quiz, self._watch = quiz, watch
 
     def on_mount(self) -> None:
-        self.push_screen(HomeScreen(self.catalog))
+        self.progress, notice = load_progress(self.state_dir)
+        if notice:
+            self._warn(notice)
+        self.push_screen(HomeScreen(self.catalog, self.progress))
         if self._start_lesson is not None:
-            self.open_lesson(self._start_lesson, self._start_step, self._start_values)
+            lesson = self._start_lesson
+            step = self.resume_step(lesson) if self._start_step is None else self._start_step
+            self.open_lesson(lesson, step, self._start_values, quiz=self._quiz, watch=self._watch)
         elif self._start_training is not None:
             # `llmtutor train` starts the run at once and q leaves the tutor; `llmtutor lesson
             # train` shows the lesson's introduction first and q goes back to the lessons.
             entry = self.catalog.entry("train")
             intro = entry.text if isinstance(entry, TrainingLesson) else ""
+            from llmtutor.app.train import TrainScreen
+
             self.push_screen(
                 TrainScreen(
                     self._start_training,
@@ -79,13 +105,90 @@ class TutorApp(App[None]):
         else:
             self.pop_screen()
 
+    # --- opening lessons ----------------------------------------------------------------
+
     def open_entry(self, entry: Lesson | TrainingLesson) -> None:
+        """Open an entry of the list: a lesson at the step the learner last saw."""
         if isinstance(entry, TrainingLesson):
+            from llmtutor.app.train import TrainScreen
+
             self.push_screen(TrainScreen(intro=entry.text))
         else:
-            self.open_lesson(entry)
+            self.open_lesson(entry, self.resume_step(entry))
 
     def open_lesson(
-        self, lesson: Lesson, step: int = 0, values: dict[str, InputValue] | None = None
+        self,
+        lesson: Lesson,
+        step: int = 0,
+        values: dict[str, InputValue] | None = None,
+        quiz: bool = False,
+        watch: bool = False,
     ) -> None:
-        self.push_screen(LessonScreen(lesson, step=step, values=values or {}))
+        # Imported here: the lesson screen pulls in Markdown and charts, which the home
+        # screen does not need; start-up stays light.
+        from llmtutor.app.lesson import LessonScreen
+
+        self.push_screen(LessonScreen(lesson, step, values or {}, quiz=quiz, watch=watch))
+
+    def resume_step(self, lesson: Lesson) -> int:
+        """Where the lesson opens: the step last shown (a finished lesson: its last step,
+        unless the learner went back), or the first step of a lesson never opened."""
+        step = self.progress.last_step(lesson.id) or 0
+        return max(0, min(step, len(lesson.steps) - 1))
+
+    def go_to_lesson(self, lesson: Lesson, step: int | None = None) -> None:
+        """Show `lesson` at `step` (None: where the learner left it) from anywhere, as the
+        command palette does: the lesson on screen just moves to the step; otherwise the
+        app goes back to the lessons list and opens it from there."""
+        from llmtutor.app.lesson import LessonScreen
+
+        screen = self.screen
+        if isinstance(screen, LessonScreen) and screen.lesson.id == lesson.id:
+            if step is not None:
+                screen.step = max(0, min(step, len(lesson.steps) - 1))
+            return
+        self._back_to_home()
+        self.open_lesson(lesson, self.resume_step(lesson) if step is None else step)
+
+    def go_to_entry(self, entry: Lesson | TrainingLesson) -> None:
+        from llmtutor.app.train import TrainScreen
+
+        if isinstance(entry, Lesson):
+            self.go_to_lesson(entry)
+        elif not isinstance(self.screen, TrainScreen):
+            self._back_to_home()
+            self.open_entry(entry)
+
+    def _back_to_home(self) -> None:
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, HomeScreen):
+            self.pop_screen()
+
+    # --- progress -----------------------------------------------------------------------
+
+    def on_step_shown(self, message: StepShown) -> None:
+        if self.progress.record_step(message.lesson_id, message.step, message.total):
+            self._save()
+
+    def on_quiz_scored(self, message: QuizScored) -> None:
+        self.progress.record_quiz(message.lesson_id, message.right, message.asked)
+        self._save()
+
+    def _save(self) -> None:
+        notice = self.progress.save()  # a notice once, if saving fails; then it stops trying
+        if notice:
+            self._warn(notice)
+
+    def _warn(self, notice: str) -> None:
+        self.notify(notice, title="Progress", severity="warning", timeout=10)
+
+    # --- help -----------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss()
+        else:
+            self.push_screen(HelpScreen(self.screen))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # No help over the too-small message, nor over the palette (its input takes "?").
+        return not (action == "help" and isinstance(self.screen, TooSmallScreen | CommandPalette))

@@ -5,8 +5,12 @@ from llmtutor.curriculum.loader import (
     LessonFileError,
     Problem,
     builtin_lessons_dir,
+    check_files,
+    lesson_files,
     load_catalog,
     load_lesson,
+    read_source_lines,
+    render_problems,
     suggest,
 )
 from llmtutor.curriculum.model import (
@@ -27,9 +31,13 @@ __all__ = [
     "Step",
     "TrainingLesson",
     "builtin_lessons_dir",
+    "check_files",
     "describe_length",
     "fill",
+    "lesson_files",
     "load_catalog",
     "load_lesson",
+    "read_source_lines",
+    "render_problems",
     "suggest",
 ]

@@ -8,16 +8,19 @@ computation's trace. Nothing in the file is executed: text is only ever displaye
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 import tomllib
-from dataclasses import dataclass
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from llmtutor.curriculum.locate import KeyPath, LineIndex
+from llmtutor.curriculum.locate import KeyPath, LineIndex, source_lines
 from llmtutor.curriculum.model import Lesson, Step, TrainingLesson, expand, placeholders
-from llmtutor.engine import COMPUTATIONS, InputValue
+from llmtutor.engine import COMPUTATIONS, Computation, InputSpec, InputValue, Trace
 
 LESSON_KEYS = {
     "id",
@@ -35,6 +38,7 @@ KINDS = ("steps", "training")
 STEP_KEYS = {"title", "text", "reveal", "chart", "chart_log", "quiz"}
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 MAX_TEXT = 20_000  # characters in one text; a lesson step is a screenful, not a book
+SHOWN_WIDTH = 100  # characters of a source line shown under a problem; longer ones are cut
 
 
 @dataclass(frozen=True)
@@ -42,7 +46,7 @@ class Problem:
     path: Path
     message: str
     line: int | None = None
-    column: int | None = None
+    column: int | None = None  # 1-based, in characters, as tomllib counts
     key: str | None = None
 
     def __str__(self) -> str:
@@ -54,6 +58,75 @@ class Problem:
         if self.key:
             return f"{self.path}: {self.key}: {self.message}"
         return f"{self.path}: {self.message}"
+
+    def render(self, lines: Sequence[str] | None = None) -> str:
+        """`str(self)` then, compiler-style, the line it is on and a caret under its column.
+
+        `lines` are the file's lines (see `read_source_lines`); without them the file is read.
+        """
+        if self.line is None:
+            return str(self)
+        if lines is None:
+            lines = read_source_lines(self.path)
+        if not 1 <= self.line <= len(lines):
+            return str(self)
+        return "\n".join([str(self), *_excerpt(lines[self.line - 1], self.line, self.column)])
+
+
+def read_source_lines(path: Path) -> list[str]:
+    """A lesson file's lines for showing under a problem; undecodable bytes become �."""
+    try:
+        return source_lines(path.read_bytes().decode("utf-8", errors="replace"))
+    except OSError:
+        return []
+
+
+def render_problems(problems: Iterable[Problem]) -> list[str]:
+    """Each problem rendered with its source line, reading each file once."""
+    files: dict[Path, list[str]] = {}
+    rendered = []
+    for problem in problems:
+        if problem.path not in files:
+            files[problem.path] = read_source_lines(problem.path)
+        rendered.append(problem.render(files[problem.path]))
+    return rendered
+
+
+def _excerpt(text: str, number: int, column: int | None) -> list[str]:
+    """`   12 | the line` and, when the column is known, `      |     ^` under it."""
+    start = 0
+    if len(text) > SHOWN_WIDTH:  # show the part around the column, marking what is cut
+        start = max(0, min((column or 1) - 1 - SHOWN_WIDTH // 2, len(text) - SHOWN_WIDTH))
+    end = start + SHOWN_WIDTH
+    before = "…" if start > 0 else ""
+    shown = before + _printable(text[start:end]) + ("…" if end < len(text) else "")
+    gutter = " " * len(str(number))
+    lines = [f"   {number} | {shown}".rstrip()]
+    if column is not None:
+        offset = _cells(before + _printable(text[start : max(start, column - 1)]))
+        lines.append(f"   {gutter} | {' ' * offset}^")
+    return lines
+
+
+def _printable(text: str) -> str:
+    """Text safe to print: a tab becomes a space (so the caret lines up) and other control
+    characters, which could move the cursor or recolour the terminal, become "?"."""
+    hidden = ("Cc", "Cf", "Cs", "Zl", "Zp")
+    return "".join(
+        " " if char == "\t" else "?" if unicodedata.category(char) in hidden else char
+        for char in text
+    )
+
+
+def _cells(text: str) -> int:
+    """How many terminal cells `text` takes: wide (CJK) characters two, combining marks none."""
+    return sum(_char_cells(char) for char in text)
+
+
+def _char_cells(char: str) -> int:
+    if unicodedata.combining(char):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
 
 
 class LessonFileError(Exception):
@@ -84,36 +157,62 @@ def _key_text(path: KeyPath) -> str:
 
 
 class _Checker:
-    """Collects every problem of one file instead of stopping at the first."""
+    """Collects every problem of one file instead of stopping at the first, each at the
+    line and column it is about."""
 
     def __init__(self, path: Path, text: str) -> None:
         self.path = path
         self.index = LineIndex(text)
         self.problems: list[Problem] = []
 
-    def error(self, path: KeyPath, message: str, needle: str | None = None) -> None:
-        found = self.index.find_after(path, needle) if needle else None
-        if found:
-            line, column = found
-            self.problems.append(Problem(self.path, message, line, column, _key_text(path)))
-        else:
-            line = self.index.line_of(path)
-            self.problems.append(Problem(self.path, message, line, None, _key_text(path)))
+    def error(self, path: KeyPath, message: str) -> None:
+        """A problem with the key itself (unknown, or not allowed here): points at the key."""
+        self._add(path, message, self.index.key_position(path))
+
+    def bad_value(self, path: KeyPath, message: str, needles: Sequence[str] = ()) -> None:
+        """A problem with the value of `path`: points at the first of `needles` found in it
+        (one item of a list, one placeholder of a text), else at the value's start."""
+        for needle in needles:
+            found = self.index.find_after(path, needle)
+            if found:
+                self._add(path, message, found)
+                return
+        self._add(path, message, self.index.value_position(path))
+
+    def missing(self, table: KeyPath, key: str, message: str = "") -> None:
+        """A required key that is not there: points at its table's header (the file's
+        first line for the top level)."""
+        self._add((*table, key), message or f"missing {key!r}", self.index.key_position(table))
+
+    def _add(self, path: KeyPath, message: str, where: tuple[int, int]) -> None:
+        line, column = where
+        self.problems.append(Problem(self.path, message, line, column, _key_text(path)))
+
+    def raise_problems(self) -> None:
+        """Stop with every problem found, in the order they appear in the file."""
+        if self.problems:
+            ordered = sorted(self.problems, key=lambda p: (p.line or 0, p.column or 0))
+            raise LessonFileError(ordered)
 
     def text(self, data: dict[str, Any], key: str, where: KeyPath, required: bool = True) -> str:
         value = data.get(key)
         if value is None:
             if required:
-                self.error(where, f"missing {key!r}")
+                self.missing(where, key)
             return ""
         if not isinstance(value, str):
-            self.error((*where, key), f"{key!r} must be text, not {_kind(value)}")
+            self.bad_value((*where, key), f"{key!r} must be text, not {_kind(value)}")
             return ""
         if required and not value.strip():
-            self.error((*where, key), f"{key!r} must not be empty")
+            self.bad_value((*where, key), f"{key!r} must not be empty")
         if len(value) > MAX_TEXT:
-            self.error((*where, key), f"{key!r} is {len(value)} characters; at most {MAX_TEXT}")
+            self.bad_value((*where, key), f"{key!r} is {len(value)} characters; at most {MAX_TEXT}")
         return value
+
+
+def _quoted(name: str) -> tuple[str, str]:
+    """How a name can be written in a TOML list: "name" or 'name'."""
+    return f'"{name}"', f"'{name}'"
 
 
 def _kind(value: object) -> str:
@@ -123,79 +222,117 @@ def _kind(value: object) -> str:
 
 def load_lesson(path: Path) -> Lesson | TrainingLesson:
     """Read and check one lesson file. Raises LessonFileError listing every problem."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise LessonFileError([Problem(path, f"cannot read the file: {error}")]) from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        message = str(error)
-        where = re.search(r"\(at line (\d+), column (\d+)\)", message)
-        if where:
-            message = message[: where.start()].strip()
-            line, column = int(where.group(1)), int(where.group(2))
-            problem = Problem(path, f"not valid TOML: {message}", line, column)
-            raise LessonFileError([problem]) from None
-        raise LessonFileError([Problem(path, f"not valid TOML: {message}")]) from None
+    return _load(path).entry
 
+
+@dataclass(frozen=True)
+class _Loaded:
+    """A lesson file that passed every check, with what a catalog needs to know about it."""
+
+    entry: Lesson | TrainingLesson
+    index: LineIndex  # where its keys are written, to point at its id if another file has it
+    sets_order: bool  # whether the file says where it goes (an override keeps the old place)
+
+
+def _load(path: Path) -> _Loaded:
+    text = _read(path)
+    data = _parse(path, text)
     check = _Checker(path, text)
+    entry = _check_lesson(check, path, data)
+    return _Loaded(entry, check.index, "order" in data)
+
+
+def _read(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise LessonFileError([Problem(path, f"cannot read the file: {error.strerror}")]) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        # Point at the first byte that is not UTF-8; everything before it decodes.
+        line_start = data.rfind(b"\n", 0, error.start) + 1
+        line = data.count(b"\n", 0, error.start) + 1
+        column = len(data[line_start : error.start].decode("utf-8")) + 1
+        message = f"not UTF-8 text: byte 0x{data[error.start]:02x} cannot start a character"
+        raise LessonFileError([Problem(path, message, line, column)]) from None
+
+
+def _parse(path: Path, text: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        message, line, column = _toml_error_position(str(error), text)
+        raise LessonFileError([Problem(path, f"not valid TOML: {message}", line, column)]) from None
+    except RecursionError:  # tomllib recurses once per level of [ or {
+        line, column = _deep_nesting_position(text)
+        problem = Problem(path, "not valid TOML: nested too deeply", line, column)
+        raise LessonFileError([problem]) from None
+
+
+def _deep_nesting_position(text: str, too_deep: int = 100) -> tuple[int, int]:
+    """Where [ and { first nest `too_deep` levels deep. Brackets inside strings count too:
+    this only has to point near the trouble after tomllib gave up on it."""
+    depth, line, column = 0, 1, 0
+    for char in text:
+        column += 1
+        if char == "\n":
+            line, column = line + 1, 0
+        elif char in "[{":
+            depth += 1
+            if depth >= too_deep:
+                return line, column
+        elif char in "]}":
+            depth -= 1
+    return 1, 1
+
+
+def _toml_error_position(message: str, text: str) -> tuple[str, int | None, int | None]:
+    """tomllib's message without its "(at line 3, column 7)", and that line and column.
+
+    "(at end of document)" becomes the end of the last line with text on it."""
+    if where := re.search(r"\s*\(at line (\d+), column (\d+)\)$", message):
+        return message[: where.start()], int(where.group(1)), int(where.group(2))
+    if where := re.search(r"\s*\(at end of document\)$", message):
+        lines = source_lines(text.rstrip("\r\n"))
+        return message[: where.start()], len(lines), len(lines[-1]) + 1
+    return message, None, None
+
+
+def _check_lesson(check: _Checker, path: Path, data: dict[str, Any]) -> Lesson | TrainingLesson:
     kind = data.get("kind", "steps")
     if kind not in KINDS:
-        check.error(("kind",), f"'kind' must be one of {', '.join(KINDS)}, not {kind!r}")
+        check.bad_value(("kind",), f"'kind' must be one of {', '.join(KINDS)}, not {kind!r}")
         kind = "steps"
     allowed = TRAINING_KEYS if kind == "training" else LESSON_KEYS
     for key in data:
         if key not in allowed:
             check.error((key,), f"unknown key {key!r}{suggest(key, sorted(allowed))}")
-
-    lesson_id = check.text(data, "id", ())
-    if lesson_id and not ID_PATTERN.match(lesson_id):
-        check.error(("id",), f"id {lesson_id!r} must be lower-case letters, digits and dashes")
-    title = check.text(data, "title", ())
-    summary = check.text(data, "summary", (), required=False)
-    order = data.get("order", 1000)
-    if isinstance(order, bool) or not isinstance(order, int):
-        check.error(("order",), f"'order' must be a whole number, not {_kind(order)}")
-        order = 1000
+    lesson_id, title, summary, order = _check_listing(check, data)
     if kind == "training":
         intro = check.text(data, "text", ())
-        if check.problems:
-            raise LessonFileError(check.problems)
+        check.raise_problems()
         return TrainingLesson(lesson_id, title, summary, intro, path, order)
 
-    computation = None
-    name = data.get("computation")
-    if name is None:
-        check.error((), "missing 'computation'")
-    elif not isinstance(name, str) or name not in COMPUTATIONS:
-        known = sorted(COMPUTATIONS)
-        hint = suggest(name, known) if isinstance(name, str) else ""
-        check.error(
-            ("computation",), f"unknown computation {name!r}{hint}; known: {', '.join(known)}"
-        )
-    else:
-        computation = COMPUTATIONS[name]
-
+    computation = _check_computation(check, data.get("computation"))
+    problems_before = len(check.problems)
     defaults = _check_inputs(check, data.get("inputs", {}), computation)
-    produced: list[str] = []
-    series: list[str] = []
-    if computation is not None and not check.problems:
-        problem = computation.validate(defaults)
-        if problem:
-            check.error(("inputs",), problem)
-        else:
-            trace = computation.run(defaults)
-            produced, series = list(trace), list(trace.series)
+    produced: _Produced | None = None
+    # Names can depend on the inputs (one `update_N` per Adam gradient), so they are only
+    # checked against a trace of the lesson's own inputs, all of them good.
+    if computation is not None and len(check.problems) == problems_before:
+        trace = _run_defaults(check, computation, defaults)
+        if trace is not None:
+            produced = _Produced(list(trace), list(trace.series))
 
     diagram = data.get("diagram")
     if diagram is not None and computation is not None and diagram not in computation.diagrams:
         known = ", ".join(computation.diagrams) or "none"
-        check.error(("diagram",), f"unknown diagram {diagram!r} for {name!r}; known: {known}")
+        message = f"unknown diagram {diagram!r} for {computation.name!r}; known: {known}"
+        check.bad_value(("diagram",), message)
 
-    steps = _check_steps(check, data.get("steps"), produced, series)
-    if check.problems:
-        raise LessonFileError(check.problems)
+    steps = _check_steps(check, data.get("steps"), produced)
+    check.raise_problems()
     assert computation is not None
     return Lesson(
         id=lesson_id,
@@ -210,9 +347,64 @@ def load_lesson(path: Path) -> Lesson | TrainingLesson:
     )
 
 
-def _check_inputs(check: _Checker, inputs: object, computation: Any) -> dict[str, InputValue]:
+@dataclass(frozen=True)
+class _Produced:
+    """The names the computation gives with the lesson's own inputs, for the steps to use."""
+
+    values: list[str]
+    series: list[str]
+
+
+def _check_listing(check: _Checker, data: dict[str, Any]) -> tuple[str, str, str, int]:
+    """What every kind of lesson has for the list of lessons: id, title, summary, order."""
+    lesson_id = check.text(data, "id", ())
+    if lesson_id and not ID_PATTERN.fullmatch(lesson_id):
+        check.bad_value(("id",), f"id {lesson_id!r} must be lower-case letters, digits and dashes")
+    title = check.text(data, "title", ())
+    summary = check.text(data, "summary", (), required=False)
+    order = data.get("order", 1000)
+    if isinstance(order, bool) or not isinstance(order, int):
+        given = repr(order) if isinstance(order, float) else _kind(order)
+        check.bad_value(("order",), f"'order' must be a whole number, not {given}")
+        order = 1000
+    return lesson_id, title, summary, order
+
+
+def _check_computation(check: _Checker, name: object) -> Computation | None:
+    if name is None:
+        check.missing((), "computation")
+        return None
+    if not isinstance(name, str) or name not in COMPUTATIONS:
+        known = sorted(COMPUTATIONS)
+        hint = suggest(name, known) if isinstance(name, str) else ""
+        message = f"unknown computation {name!r}{hint}; known: {', '.join(known)}"
+        check.bad_value(("computation",), message)
+        return None
+    return COMPUTATIONS[name]
+
+
+def _run_defaults(
+    check: _Checker, computation: Computation, defaults: dict[str, InputValue]
+) -> Trace | None:
+    """The trace of the lesson's own inputs, whose names the steps may use; None (and a
+    problem at [inputs]) when the inputs do not go together or cannot be computed with."""
+    problem = computation.validate(defaults)
+    if problem:
+        check.error(("inputs",), problem)
+        return None
+    try:
+        return computation.run(defaults)
+    except (ArithmeticError, ValueError) as error:  # extreme values the engine cannot follow
+        check.error(("inputs",), f"the computation fails with these inputs: {error}")
+        return None
+
+
+def _check_inputs(
+    check: _Checker, inputs: object, computation: Computation | None
+) -> dict[str, InputValue]:
     if not isinstance(inputs, dict):
-        check.error(("inputs",), f"'inputs' must be a table of name = number, not {_kind(inputs)}")
+        message = f"'inputs' must be a table of name = number, not {_kind(inputs)}"
+        check.bad_value(("inputs",), message)
         return {}
     defaults: dict[str, InputValue] = {}
     for key, value in inputs.items():
@@ -227,62 +419,79 @@ def _check_inputs(check: _Checker, inputs: object, computation: Any) -> dict[str
             continue
         if spec is None:
             continue
-        problem = spec.check(value)
+        problem = _input_problem(spec, key, value)
         if problem:
-            check.error(("inputs", key), problem)
+            check.bad_value(("inputs", key), problem)
         else:
             defaults[key] = spec.normalize(value)
     return defaults
 
 
-def _check_steps(
-    check: _Checker, steps: object, produced: list[str], series: list[str]
-) -> list[Step]:
-    """Check each [[steps]] table. `produced` and `series` are the names the computation
-    gives with the lesson's defaults; empty when an earlier problem stopped the check."""
+def _input_problem(spec: InputSpec, key: str, value: object) -> str | None:
+    try:
+        return spec.check(value)
+    except OverflowError:  # a whole number too long to become a float
+        return f"{key} is too large to teach with (limit {spec.limit:g})"
+
+
+def _check_steps(check: _Checker, steps: object, produced: _Produced | None) -> list[Step]:
+    """Check each [[steps]] table, and the names it uses against `produced` unless an
+    earlier problem left it unknown (None)."""
     if steps is None:
-        check.error((), "missing 'steps': a lesson needs at least one [[steps]] table")
+        check.missing((), "steps", "missing 'steps': a lesson needs at least one [[steps]] table")
         return []
     if not isinstance(steps, list) or not all(isinstance(s, dict) for s in steps):
-        check.error(("steps",), "'steps' must be written as [[steps]] tables")
+        check.bad_value(("steps",), "'steps' must be written as [[steps]] tables")
         return []
     if not steps:
-        check.error(("steps",), "a lesson needs at least one step")
-    result = []
-    for index, step in enumerate(steps):
-        where: KeyPath = ("steps", index)
-        for key in step:
-            if key not in STEP_KEYS:
-                hint = suggest(key, sorted(STEP_KEYS))
-                check.error((*where, key), f"unknown step key {key!r}{hint}")
-        title = check.text(step, "title", where)
-        text = check.text(step, "text", where)
-        reveal = _names(check, step, "reveal", where, produced, "value", index)
-        chart = _names(check, step, "chart", where, series, "series", index)
-        quiz = _names(check, step, "quiz", where, produced, "value", index)
-        for name in quiz:
-            if "*" in name or (produced and name not in expand(reveal, produced)):
-                check.error(
-                    (*where, "quiz"),
-                    f"step {index + 1} asks for {name!r} but does not reveal it; a quiz asks "
-                    "for a value this step reveals (a plain name, no *)",
-                    needle=f'"{name}"',
-                )
-        chart_log = step.get("chart_log", False)
-        if not isinstance(chart_log, bool):
-            check.error((*where, "chart_log"), "'chart_log' must be true or false")
-            chart_log = False
-        if produced:
-            for name in placeholders(title) + placeholders(text):
-                if name not in produced:
-                    check.error(
-                        (*where, "text"),
-                        f"step {index + 1} mentions {{{name}}}, which the computation does not "
-                        f"produce{suggest(name, produced)}",
-                        needle=f"{{{name}}}",
-                    )
-        result.append(Step(title, text, tuple(reveal), tuple(chart), chart_log, tuple(quiz)))
-    return result
+        check.bad_value(("steps",), "a lesson needs at least one step")
+    return [_check_step(check, step, index, produced) for index, step in enumerate(steps)]
+
+
+def _check_step(
+    check: _Checker, step: dict[str, Any], index: int, produced: _Produced | None
+) -> Step:
+    where: KeyPath = ("steps", index)
+    for key in step:
+        if key not in STEP_KEYS:
+            check.error((*where, key), f"unknown step key {key!r}{suggest(key, sorted(STEP_KEYS))}")
+    title = check.text(step, "title", where)
+    text = check.text(step, "text", where)
+    values = produced.values if produced else None
+    reveal = _names(check, step, "reveal", where, values, "value", index)
+    chart = _names(
+        check, step, "chart", where, produced.series if produced else None, "series", index
+    )
+    quiz = _names(check, step, "quiz", where, values, "value", index)
+    for name in quiz:
+        if "*" in name or (values is not None and name not in expand(reveal, values)):
+            check.bad_value(
+                (*where, "quiz"),
+                f"step {index + 1} asks for {name!r} but does not reveal it; a quiz asks "
+                "for a value this step reveals (a plain name, no *)",
+                _quoted(name),
+            )
+    chart_log = step.get("chart_log", False)
+    if not isinstance(chart_log, bool):
+        check.bad_value((*where, "chart_log"), "'chart_log' must be true or false")
+        chart_log = False
+    if values is not None:
+        _check_placeholders(check, (*where, "title"), title, values, index)
+        _check_placeholders(check, (*where, "text"), text, values, index)
+    return Step(title, text, tuple(reveal), tuple(chart), chart_log, tuple(quiz))
+
+
+def _check_placeholders(
+    check: _Checker, where: KeyPath, text: str, produced: list[str], index: int
+) -> None:
+    for name in placeholders(text):
+        if name not in produced:
+            check.bad_value(
+                where,
+                f"step {index + 1} mentions {{{name}}}, which the computation does not "
+                f"produce{suggest(name, produced)}",
+                [f"{{{name}}}"],
+            )
 
 
 def _names(
@@ -290,25 +499,26 @@ def _names(
     step: dict[str, Any],
     key: str,
     where: KeyPath,
-    known: list[str],
+    known: list[str] | None,
     what: str,
     index: int,
 ) -> list[str]:
-    """A step's list of names (`reveal` or `chart`), each checked against `known`."""
+    """A step's list of names (`reveal`, `chart` or `quiz`), each checked against `known`
+    (when known)."""
     names = step.get(key, [])
     if isinstance(names, str) and key == "chart":
         names = [names]
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-        check.error((*where, key), f'{key!r} must be a list of {what} names, like ["a", "b"]')
+        check.bad_value((*where, key), f'{key!r} must be a list of {what} names, like ["a", "b"]')
         return []
-    if known:
+    if known is not None:
         for name in names:
             if not expand([name], known):
-                check.error(
+                check.bad_value(
                     (*where, key),
                     f"step {index + 1}: the computation produces no {what} {name!r}"
                     f"{suggest(name, known)}",
-                    needle=f'"{name}"',
+                    _quoted(name),
                 )
     return names
 
@@ -317,6 +527,7 @@ def _names(
 class Catalog:
     entries: list[Lesson | TrainingLesson]  # everything, in teaching order
     problems: list[Problem]
+    files: list[Path] = field(default_factory=list)  # every lesson file read, good or bad
 
     @property
     def lessons(self) -> list[Lesson]:
@@ -334,28 +545,62 @@ class Catalog:
         return [entry.id for entry in self.entries]
 
 
-def load_catalog(directory: Path | None = None) -> Catalog:
-    """Load every `*.toml` lesson in `directory` (default: the built-in lessons).
+def lesson_files(path: Path) -> list[Path]:
+    """The lesson files at `path`: a folder's `*.toml` files in name order, or the file."""
+    return sorted(path.glob("*.toml")) if path.is_dir() else [path]
 
-    A bad file is reported and skipped; the others still load.
+
+def load_catalog(directory: Path | None = None, extra_dirs: Iterable[Path] = ()) -> Catalog:
+    """Load every `*.toml` lesson in `directory` (default: the built-in lessons), then the
+    lessons of each folder in `extra_dirs`, in turn.
+
+    A lesson from an extra folder with an id already loaded replaces that lesson, keeping
+    its place in the order unless the new file gives an `order`. A bad file, or a second
+    file with the same id in one folder, is reported and skipped; the others still load.
     """
-    directory = directory or builtin_lessons_dir()
-    lessons: list[Lesson | TrainingLesson] = []
+    files = lesson_files(directory or builtin_lessons_dir())
+    loaded, problems = _load_set(files)
+    entries = {item.entry.id: item.entry for item in loaded}
+    for folder in extra_dirs:
+        folder_files = lesson_files(folder)
+        extra, found = _load_set(folder_files)
+        files += folder_files
+        problems += found
+        for item in extra:
+            entries[item.entry.id] = _replacing(entries.get(item.entry.id), item)
+    ordered = sorted(entries.values(), key=lambda entry: (entry.order, entry.id))
+    return Catalog(ordered, problems, files)
+
+
+def check_files(files: Sequence[Path]) -> list[Problem]:
+    """Every problem of these lesson files, taken as one set: an id used twice is one."""
+    return _load_set(files)[1]
+
+
+def _load_set(files: Iterable[Path]) -> tuple[list[_Loaded], list[Problem]]:
+    """Load files that must not share ids; a bad file or a repeated id is a problem."""
+    loaded: list[_Loaded] = []
     problems: list[Problem] = []
     seen: dict[str, Path] = {}
-    for path in sorted(directory.glob("*.toml")):
+    for path in files:
         try:
-            lesson = load_lesson(path)
+            item = _load(path)
         except LessonFileError as error:
             problems.extend(error.problems)
             continue
-        if lesson.id in seen:
-            line = LineIndex(path.read_text(encoding="utf-8")).line_of(("id",))
-            problems.append(
-                Problem(path, f"id {lesson.id!r} is also used by {seen[lesson.id]}", line)
-            )
+        lesson_id = item.entry.id
+        if lesson_id in seen:
+            line, column = item.index.value_position(("id",))
+            message = f"id {lesson_id!r} is also used by {seen[lesson_id]}"
+            problems.append(Problem(path, message, line, column, "id"))
             continue
-        seen[lesson.id] = path
-        lessons.append(lesson)
-    lessons.sort(key=lambda lesson: (lesson.order, lesson.id))
-    return Catalog(lessons, problems)
+        seen[lesson_id] = path
+        loaded.append(item)
+    return loaded, problems
+
+
+def _replacing(old: Lesson | TrainingLesson | None, new: _Loaded) -> Lesson | TrainingLesson:
+    """`new`, which replaces `old`: in `old`'s place in the order unless it sets its own."""
+    if old is None or new.sets_order:
+        return new.entry
+    return dataclasses.replace(new.entry, order=old.order)

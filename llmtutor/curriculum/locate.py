@@ -1,14 +1,20 @@
-"""Find the line of a key in a TOML document, so lesson errors can say `path:line`.
+"""Find where a key is written in a TOML document, so lesson errors can say `path:line:col`.
 
 `tomllib` parses but forgets where things were. This scanner reads the same text line by
 line and records where each key path starts: `("steps", 2, "reveal")` is the `reveal` key
-of the third `[[steps]]` table. It understands just enough TOML for that: tables, arrays of
-tables, dotted keys, and multi-line strings and arrays (whose insides it skips).
+of the third `[[steps]]` table. For each key it knows the line, the column of the key's
+first character, the column where its value starts and the last line of that value. It
+understands just enough TOML for that: tables, arrays of tables, dotted keys, and
+multi-line strings and arrays (whose insides it skips).
+
+Lines and columns count the way `tomllib` counts them: lines are separated by "\\n" only,
+and a column is a 1-based character index.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 KeyPath = tuple[str | int, ...]
 
@@ -17,6 +23,11 @@ _ARRAY_TABLE = re.compile(r"^\[\[\s*([^\[\]]+?)\s*\]\]\s*(#.*)?$")
 _KEY = re.compile(
     r"""^((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=(.*)$"""
 )
+
+
+def source_lines(text: str) -> list[str]:
+    """The lines of `text` as TOML numbers them (a "\\r" before a "\\n" is not shown)."""
+    return [line.removesuffix("\r") for line in text.split("\n")]
 
 
 def _split_key(key: str) -> tuple[str, ...]:
@@ -42,10 +53,20 @@ def _bracket_depth(text: str) -> int:
     return depth
 
 
+@dataclass(frozen=True)
+class Spot:
+    """Where one key (or table header) is written."""
+
+    line: int
+    column: int  # the key's first character; for a table header, its "["
+    value_column: int  # the value's first character, on the same line (TOML requires it)
+    end_line: int  # the value's last line: later than `line` for multi-line strings and arrays
+
+
 class LineIndex:
     def __init__(self, text: str) -> None:
-        self.lines = text.splitlines()
-        self._where: dict[KeyPath, int] = {}
+        self.lines = source_lines(text)
+        self._spots: dict[KeyPath, Spot] = {}
         self._scan()
 
     def _scan(self) -> None:
@@ -53,57 +74,106 @@ class LineIndex:
         counters: dict[tuple[str, ...], int] = {}
         closing = ""  # the delimiter of the multi-line string we are inside, if any
         depth = 0  # open brackets of a multi-line array
+        open_key: KeyPath | None = None  # the key whose multi-line value we are inside
         for number, raw in enumerate(self.lines, start=1):
             line = raw.strip()
-            if closing:
-                if line.count(closing) % 2 == 1:
+            if closing or depth > 0:
+                if closing and line.count(closing) % 2 == 1:
                     closing = ""
-                continue
-            if depth > 0:
-                depth += _bracket_depth(line)
+                elif depth > 0:
+                    depth += _bracket_depth(line)
+                if not closing and depth <= 0 and open_key is not None:
+                    self._extend(open_key, number)
                 continue
             if not line or line.startswith("#"):
                 continue
+            column = len(raw) - len(raw.lstrip()) + 1
             if match := _ARRAY_TABLE.match(line):
                 name = _split_key(match.group(1))
                 counters[name] = counters.get(name, -1) + 1
                 table = (*name, counters[name])
-                self._where.setdefault(table, number)
+                self._record(name, Spot(number, column, column, number))  # the array: at its first
+                self._record(table, Spot(number, column, column, number))
                 continue
             if match := _TABLE.match(line):
                 table = _split_key(match.group(1))
-                self._where.setdefault(table, number)
+                self._record(table, Spot(number, column, column, number))
                 continue
             if match := _KEY.match(line):
-                self._where.setdefault((*table, *_split_key(match.group(1))), number)
-                value = match.group(2).strip()
-                for delimiter in ('"""', "'''"):
-                    if value.count(delimiter) % 2 == 1:
-                        closing = delimiter
-                        break
-                else:
-                    depth = max(0, _bracket_depth(value))
+                value = match.group(2)
+                value_column = column + match.start(2) + len(value) - len(value.lstrip())
+                open_key = (*table, *_split_key(match.group(1)))
+                self._record(open_key, Spot(number, column, value_column, number))
+                closing, depth = _opens(value.strip())
+
+    def _record(self, path: KeyPath, spot: Spot) -> None:
+        self._spots.setdefault(path, spot)  # the first place wins; tomllib rejects a second
+
+    def _extend(self, path: KeyPath, end_line: int) -> None:
+        spot = self._spots[path]
+        if spot.line < end_line and spot.end_line == spot.line:
+            self._spots[path] = Spot(spot.line, spot.column, spot.value_column, end_line)
+
+    def spot(self, path: KeyPath) -> Spot | None:
+        """Where `path` itself is written, or None (not written, or inside an inline table)."""
+        return self._spots.get(path)
+
+    def nearest(self, path: KeyPath) -> Spot:
+        """Where `path` is written, or its nearest written parent, or the file's start.
+
+        A key inside an inline table (`inputs = { w1 = 0.5 }`) is found at its table's key.
+        """
+        for end in range(len(path), 0, -1):
+            if path[:end] in self._spots:
+                return self._spots[path[:end]]
+        last = max(len(self.lines), 1)
+        return Spot(1, 1, 1, last)
 
     def line_of(self, path: KeyPath) -> int | None:
         """The line where `path` is written, or its nearest written parent; None if neither."""
         for end in range(len(path), 0, -1):
-            if path[:end] in self._where:
-                return self._where[path[:end]]
+            if path[:end] in self._spots:
+                return self._spots[path[:end]].line
         return None
 
-    def find_after(self, path: KeyPath, needle: str) -> tuple[int, int] | None:
-        """Line and 1-based column of `needle` at or after the line of `path`, within its value.
+    def key_position(self, path: KeyPath) -> tuple[int, int]:
+        """Line and column of the key `path`. A key inside an inline table is looked for by
+        name in its table's value; failing that, the nearest written parent's key."""
+        spot = self.spot(path)
+        if spot is None and path and isinstance(path[-1], str):
+            found = self.find_after(path, path[-1])
+            if found:
+                return found
+        spot = spot or self.nearest(path)
+        return spot.line, spot.column
 
-        Used to point at one item of a list or one placeholder inside a long text.
+    def value_position(self, path: KeyPath) -> tuple[int, int]:
+        """Line and column where the value of `path` starts (or its nearest parent's key)."""
+        spot = self.spot(path)
+        if spot is None:
+            return self.key_position(path)
+        return spot.line, spot.value_column
+
+    def find_after(self, path: KeyPath, needle: str) -> tuple[int, int] | None:
+        """Line and 1-based column of `needle` within the value of `path`, or None.
+
+        Used to point at one item of a list or one placeholder inside a long text. When
+        `path` is inside an inline table, the search covers its nearest written parent.
         """
-        start = self.line_of(path)
-        if start is None:
-            return None
-        for number in range(start, len(self.lines) + 1):
+        spot = self.nearest(path)
+        for number in range(spot.line, spot.end_line + 1):
             line = self.lines[number - 1]
-            if number > start and (_TABLE.match(line.strip()) or _KEY.match(line.strip())):
-                break  # reached the next key: the needle is not in this value
-            column = line.find(needle)
+            start = spot.value_column - 1 if number == spot.line else 0
+            column = line.find(needle, start)
             if column >= 0:
                 return number, column + 1
         return None
+
+
+def _opens(value: str) -> tuple[str, int]:
+    """What a value's first line leaves open: a multi-line string's delimiter, or the
+    depth of an array that goes on over the next lines."""
+    for delimiter in ('"""', "'''"):
+        if value.count(delimiter) % 2 == 1:
+            return delimiter, 0
+    return "", max(0, _bracket_depth(value))

@@ -92,7 +92,7 @@ class InputSpec:
     def normalize(self, value: object) -> InputValue:
         """An accepted value in the form the computation takes: float, int or tuple of floats."""
         if self.kind == "floats":
-            return tuple(float(v) for v in value)  # type: ignore[union-attr]
+            return tuple(float(v) for v in value)  # type: ignore[attr-defined]
         if self.kind == "int":
             return int(float(value))  # type: ignore[arg-type]
         return float(value)  # type: ignore[arg-type]

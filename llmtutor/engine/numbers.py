@@ -39,7 +39,10 @@ def term(value: float) -> str:
 
 
 def fmt_input(value: float | tuple[float, ...]) -> str:
-    """An input as a learner would type it: a number, or a list as `0.5, 0.3, -0.2`."""
+    """An input as a learner would type it back: 500000, 0.0003, 1e-08, or a list as
+    `0.5, 0.3, -0.2` (no digit grouping: what is shown must parse again)."""
     if isinstance(value, tuple):
-        return ", ".join(fmt(item) for item in value)
-    return fmt(value)
+        return ", ".join(fmt_input(item) for item in value)
+    if float(value).is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return f"{value:.12g}"

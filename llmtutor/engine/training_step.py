@@ -282,7 +282,7 @@ def compute(
         "touched",
         "rows used × V",
         f"{fmt(rows)} × {fmt(size)}",
-        np.count_nonzero(grad),
+        float(np.count_nonzero(grad)),
         note=f"of {fmt(size * size)}; the rest have gradient 0",
     )
 

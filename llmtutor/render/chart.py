@@ -33,7 +33,7 @@ from __future__ import annotations
 import bisect
 import math
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import accumulate, groupby
 
 from rich.cells import get_character_cell_size
@@ -177,7 +177,7 @@ def _clean(value: float) -> float:
     return float(f"{value:.12g}")
 
 
-def _nice_steps(raw: float):
+def _nice_steps(raw: float) -> Iterator[float]:
     """Steps 1, 2, 5 × 10^k, from the first one at least `raw`, increasing."""
     exponent = math.floor(math.log10(raw))
     while True:
@@ -323,9 +323,9 @@ def _even_scale(
                 break
             progressions.append((0.0, float(decades), None))
         if span <= 2:
-            for pair in _log_pairs(lo, hi, plot_h):
-                a, b = math.log10(pair[0]), math.log10(pair[1])
-                progressions.append((a, b - a, pair))
+            for two in _log_pairs(lo, hi, plot_h):
+                a, b = math.log10(two[0]), math.log10(two[1])
+                progressions.append((a, b - a, two))
     else:
         for step in _nice_steps(span / plot_h):
             if step > 20 * span:
@@ -348,7 +348,8 @@ def _even_scale(
                 continue  # cannot come near the best
             k = 0 if pair else math.floor((lo - first) / step)  # the tick at or below lo
             offset = (lo - (first + k * step)) * sy  # lo's height in pixels above that tick
-            kmin, kmax = (0, 1) if pair else (-math.inf, math.inf)
+            # ticks k may run anywhere, except a given pair's two (k = 0, 1)
+            kmin, kmax = (0, 1) if pair else (-(2**62), 2**62)
             slack = 1e-9 * step
             placed = None
             # that tick on row m from the bottom: lo at base + m × sub_y + offset ≥ −0.5
@@ -453,7 +454,7 @@ class _Chart:
         self.chars = [[" "] * width for _ in range(height)]
         self.styles = [[""] * width for _ in range(height)]
         first = series[0] if series else None
-        if not title and len(series) == 1:
+        if not title and first is not None and len(series) == 1:
             title = first.title or first.name
         self.title = self._text(title)
         self.x_label = self._text(first.x_label) if first else ""
@@ -549,7 +550,8 @@ class _Chart:
         for s, data in zip(self.series, self.data, strict=True):
             ends = data.x_ends if axis == "x" else data.y_ends
             values.extend(ends)
-            values.extend(m[index] for m in s.marks if m[index] - m[index] == 0)
+            coordinates = [float(m[index]) for m in s.marks]  # x or y of each (x, y, label)
+            values.extend(v for v in coordinates if v - v == 0)  # finite ones only
         return [v for v in values if v > 0 or not positive]
 
     def _span(self, axis: str, given: Range | None, log: bool) -> tuple[Range, bool]:
@@ -1013,7 +1015,7 @@ class _Canvas:
             self.column(px, min(ya, yb), max(ya, yb))
 
 
-def _or(values) -> int:
+def _or(values: Iterable[int]) -> int:
     out = 0
     for value in values:
         out |= value

@@ -11,12 +11,17 @@ from rich.text import Text
 
 from llmtutor.engine import Quantity, Trace, fmt
 from llmtutor.render import styles
+from llmtutor.render.values import differs
 
 ONE_LINE = 52  # longer equations are written over several aligned lines
 
 
-def equation_text(quantity: Quantity, new: bool = False, width: int = ONE_LINE) -> Text:
-    value_style = styles.NEW if new else styles.VALUE
+def equation_text(
+    quantity: Quantity, new: bool = False, width: int = ONE_LINE, was: float | None = None
+) -> Text:
+    """One equation. `was`, when given, is the value with the lesson's default inputs: the
+    learner changed an input, and the equation says what this value was before."""
+    value_style = styles.CHANGED if was is not None else styles.NEW if new else styles.VALUE
     text = Text()
     text.append("● " if new else "  ", style=styles.NEW)
     text.append(quantity.symbol, style=styles.SYMBOL)
@@ -24,7 +29,8 @@ def equation_text(quantity: Quantity, new: bool = False, width: int = ONE_LINE) 
     value = fmt(quantity.value)
     if parts and parts[-1] == value:
         parts.pop()  # "dy/dw3 = a = -0.3": the formula is a single value already written out
-    one_line = " = ".join([quantity.symbol, *parts, value])
+    suffix = f"  (was {fmt(was)})" if was is not None else ""
+    one_line = " = ".join([quantity.symbol, *parts, value]) + suffix
     if cell_len(one_line) + 2 <= width:  # 2 for the "● " marker
         for part in parts:
             text.append(" = ", style=styles.DIM)
@@ -44,6 +50,7 @@ def equation_text(quantity: Quantity, new: bool = False, width: int = ONE_LINE) 
         text.append("\n" + indent)
         text.append(" = ", style=styles.DIM)
         text.append(value, style=value_style)
+    text.append(suffix, style=styles.CHANGED)
     if quantity.note:
         last_line = text.plain.rsplit("\n", 1)[-1]
         fits = cell_len(last_line) + cell_len(quantity.note) + 2 <= width
@@ -53,7 +60,21 @@ def equation_text(quantity: Quantity, new: bool = False, width: int = ONE_LINE) 
 
 
 def equations(
-    trace: Trace, names: Iterable[str], new: Iterable[str] = (), width: int = ONE_LINE
+    trace: Trace,
+    names: Iterable[str],
+    new: Iterable[str] = (),
+    width: int = ONE_LINE,
+    baseline: Trace | None = None,
 ) -> Group:
     fresh = set(new)
-    return Group(*(equation_text(trace[name], name in fresh, width) for name in names))
+    return Group(
+        *(
+            equation_text(
+                trace[name],
+                name in fresh,
+                width,
+                baseline[name].value if differs(trace, baseline, name) and baseline else None,
+            )
+            for name in names
+        )
+    )

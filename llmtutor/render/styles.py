@@ -7,3 +7,4 @@ DIM = "dim"
 NOTE = "italic green"
 PENDING = "dim"  # a slot whose value is not revealed yet
 GRADIENT = "bold magenta"  # gradients flowing backwards through a diagram
+CHANGED = "bold magenta"  # a value the learner's own inputs changed from the defaults

@@ -11,32 +11,43 @@ from llmtutor.engine import Trace, fmt
 from llmtutor.render import styles
 
 
+def differs(trace: Trace, baseline: Trace | None, name: str) -> bool:
+    """Whether `name` has another value than in `baseline` (the lesson's default inputs)."""
+    if baseline is None or name not in baseline:
+        return False
+    return fmt(trace[name].value) != fmt(baseline[name].value)
+
+
 def values_table(
-    trace: Trace, inputs: Iterable[str], revealed: Iterable[str], new: Iterable[str] = ()
+    trace: Trace,
+    inputs: Iterable[str],
+    revealed: Iterable[str],
+    new: Iterable[str] = (),
+    baseline: Trace | None = None,
 ) -> Table:
+    """Inputs first (dim), then revealed values: ● marks the ones this step revealed, Δ the
+    ones the learner's own inputs changed from the lesson's defaults."""
     fresh = set(new)
     inputs, revealed = list(inputs), list(revealed)
     widest = max((len(fmt(trace[name].value)) for name in inputs + revealed), default=1)
     table = Table(box=None, expand=True, pad_edge=False, show_header=False)
     table.add_column("value", overflow="fold")  # a long name may wrap; a number never does
     table.add_column("", justify="right", no_wrap=True, min_width=widest)
-    for name in inputs:
-        table.add_row(
-            Text("  " + trace[name].symbol, style=styles.DIM), Text(fmt(trace[name].value))
-        )
     shown = set(inputs)
-    for name in revealed:
-        if name in shown:
-            continue
-        shown.add(name)
+    rows = [(name, True) for name in inputs]
+    rows += [(name, False) for name in dict.fromkeys(revealed) if name not in shown]
+    for name, is_input in rows:
         quantity = trace[name]
-        if name in fresh:
-            table.add_row(
-                Text("● " + quantity.symbol, style=styles.NEW),
-                Text(fmt(quantity.value), style=styles.NEW),
-            )
+        value = fmt(quantity.value)
+        if differs(trace, baseline, name):
+            marker, name_style, value_style = "Δ ", styles.CHANGED, styles.CHANGED
+        elif name in fresh:
+            marker, name_style, value_style = "● ", styles.NEW, styles.NEW
+        elif is_input:
+            marker, name_style, value_style = "  ", styles.DIM, ""
         else:
-            table.add_row(
-                Text("  " + quantity.symbol), Text(fmt(quantity.value), style=styles.VALUE)
-            )
+            marker, name_style, value_style = "  ", "", styles.VALUE
+        table.add_row(
+            Text(marker + quantity.symbol, style=name_style), Text(value, style=value_style)
+        )
     return table

@@ -168,7 +168,9 @@ class _Watch:
 
     def before_step(self) -> list[torch.Tensor]:
         """[value, gradient], copied: the step changes the value in place."""
-        return [self._element(self.parameter).clone(), self._element(self.parameter.grad).clone()]
+        grad = self.parameter.grad
+        assert grad is not None  # called after loss.backward(), which gives every weight one
+        return [self._element(self.parameter).clone(), self._element(grad).clone()]
 
     def after_step(self, optimizer: torch.optim.Optimizer) -> list[torch.Tensor]:
         """[value] + Adam's [m, v] (SGD keeps none)."""

@@ -1,0 +1,72 @@
+"""The PyTorch panel: the code that computes this lesson's values with torch, run live with
+the lesson's current inputs, and its numbers beside the engine's."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from rich.console import Group
+from rich.syntax import Syntax
+from rich.table import Table
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from llmtutor.engine import Trace, fmt
+
+
+def agrees(torch_value: float, engine_value: float) -> bool:
+    return math.isclose(torch_value, engine_value, rel_tol=1e-6, abs_tol=1e-9)
+
+
+class TorchPanel(VerticalScroll):
+    def __init__(self, id: str) -> None:
+        super().__init__(Static(id="torch-content"), id=id)
+        self.result: Any = None
+
+    def on_mount(self) -> None:
+        self.border_title = "Same numbers, in PyTorch"
+
+    def _show(self, renderable: Any) -> None:
+        self.query_one("#torch-content", Static).update(renderable)
+
+    def loading_state(self) -> None:
+        self._show(
+            Text(
+                "Loading PyTorch and running the code… (the first time takes a few seconds)",
+                style="italic yellow",
+            )
+        )
+
+    def failed(self, reason: str) -> None:
+        self._show(Text(f"PyTorch could not run this: {reason}", style="red"))
+
+    def set_result(self, result: Any) -> None:
+        self.result = result
+
+    def show_step(self, revealed: list[str], trace: Trace) -> None:
+        if self.result is None:
+            return
+        table = Table(box=None, pad_edge=False, show_header=True, header_style="dim")
+        table.add_column("value")
+        table.add_column("torch", justify="right")
+        table.add_column("engine", justify="right")
+        table.add_column("")
+        names = [name for name in revealed if name in self.result.values and name in trace]
+        for name in names:
+            torch_value, engine_value = self.result.values[name], trace.value(name)
+            same = agrees(torch_value, engine_value)
+            table.add_row(
+                trace[name].symbol,
+                fmt(torch_value),
+                fmt(engine_value),
+                Text("✓", style="green") if same else Text("✗", style="bold red"),
+            )
+        header = Text(
+            f"ran in {self.result.seconds * 1000:.0f} ms with the lesson's inputs", style="dim"
+        )
+        if not names:
+            header.append("\nIts values appear here as the steps reveal them.")
+        code = Syntax(self.result.code, "python", theme="ansi_dark", word_wrap=False)
+        self._show(Group(header, table, Text(""), code))

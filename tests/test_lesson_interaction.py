@@ -1,0 +1,216 @@
+"""Acting on a lesson: what-if inputs, predict-then-reveal, and reloading an edited file."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from textual.pilot import Pilot
+
+from llmtutor.app import create_app
+from llmtutor.app.lesson import LessonScreen
+from llmtutor.app.quiz import is_close, parse_guess
+from llmtutor.curriculum import load_catalog, load_lesson
+
+CATALOG = load_catalog()
+LESSONS = Path(__file__).resolve().parent.parent / "lessons"
+
+
+def lesson_app(lesson_id: str, step: int = 0):
+    app = create_app(CATALOG, lesson=CATALOG.get(lesson_id), step=step)
+    app.animation_level = "none"
+    return app
+
+
+def text_of(static) -> str:
+    """What a Static shows, as plain text (its content drawn by a Rich console)."""
+    console = Console(width=120, file=io.StringIO(), record=True)
+    console.print(static.content)
+    return console.export_text()
+
+
+async def type_into(pilot: Pilot, field_id: str, text: str) -> None:
+    field = pilot.app.screen.query_one(f"#{field_id}")
+    field.focus()
+    field.value = ""
+    await pilot.press(*text)
+    await pilot.pause()
+
+
+def toy_gradient_w1(x: float, w1: float, w2: float, w3: float, target: float) -> float:
+    """dL/dw1 for L = (x·w1·w2·w3 − target)², by hand: an independent check."""
+    return 2 * (x * w1 * w2 * w3 - target) * x * w2 * w3
+
+
+def test_changing_w1_recomputes_every_gradient() -> None:
+    async def scenario() -> None:
+        app = lesson_app("backprop", step=8)
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, LessonScreen)
+            await pilot.press("e")
+            assert screen.query_one("#inputs").display
+            await type_into(pilot, "input-w1", "0.7")
+            expected = toy_gradient_w1(2.0, 0.7, -0.3, 1.2, 1.0)
+            assert screen.trace.value("dL_dw1") == pytest.approx(expected)
+            assert screen.values == {"w1": 0.7}
+            values = text_of(screen.query_one("#values"))
+            assert "Δ" in values  # the changed values are marked
+            # Invalid entries keep the last valid state, with the reason under the field.
+            await type_into(pilot, "input-w1", "abc")
+            assert screen.values == {"w1": 0.7}
+            assert "must be a number" in text_of(screen.query_one("#error-w1"))
+            await pilot.press("escape", "r")  # leave the field, then reset to the defaults
+            await pilot.pause()
+            assert screen.values == {}
+            assert screen.trace.value("dL_dw1") == pytest.approx(1.9584)
+            await pilot.press("escape")  # closes the panel
+            assert not screen.query_one("#inputs").display
+            assert isinstance(app.screen, LessonScreen)
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize(
+    ("lesson_id", "field", "text", "reason"),
+    [
+        ("loss", "p", "0", "greater than 0"),
+        ("adam", "beta1", "1", "less than 1"),
+        ("adam", "lr", "-1", "greater than 0"),
+        ("adam", "gradients", "", "at least 1"),
+    ],
+)
+def test_invalid_inputs_are_explained_inline(
+    lesson_id: str, field: str, text: str, reason: str
+) -> None:
+    async def scenario() -> None:
+        app = lesson_app(lesson_id)
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = app.screen
+            before = screen.trace
+            await pilot.press("e")
+            await type_into(pilot, f"input-{field}", text)
+            if text == "":
+                await pilot.press("x", "backspace")
+                await pilot.pause()
+            assert reason in str(screen.query_one(f"#error-{field}").render())
+            assert screen.trace is before  # the last valid state stays on screen
+
+    asyncio.run(scenario())
+
+
+def test_warmup_past_the_end_is_refused_with_the_reason() -> None:
+    async def scenario() -> None:
+        app = lesson_app("schedule")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("e")
+            await type_into(pilot, "input-warmup", "600000")
+            assert "warmup" in text_of(app.screen.query_one("#inputs-error"))
+            # Typing 600000 passed through 60000, the last valid state, which stays.
+            assert app.screen.values == {"warmup": 60000}
+
+    asyncio.run(scenario())
+
+
+def test_a_quiz_through_a_whole_lesson_ends_with_a_score() -> None:
+    async def scenario() -> None:
+        app = lesson_app("gradient-descent")
+        lesson = CATALOG.get("gradient-descent")
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = app.screen
+            await pilot.press("k")
+            wrong_once = False
+            for index in range(len(lesson.steps)):
+                while (name := screen._pending_question()) is not None:
+                    # The asked value is not on screen before the answer.
+                    assert name not in screen.lesson.revealed_through(index, screen.trace)[:0]
+                    value = screen.trace.value(name)
+                    guess = value * 3 + 1 if not wrong_once else value
+                    wrong_once = True
+                    await type_into(pilot, "quiz-answer", repr(guess))
+                    await pilot.press("enter")
+                    await pilot.pause()
+                await pilot.press("right")
+                await pilot.pause()
+            asked = sum(len(step.quiz) for step in lesson.steps)
+            assert len(screen.answers) == asked
+            assert sum(a.right for a in screen.answers.values()) == asked - 1
+            assert screen.scored
+            assert f"quiz {asked - 1}/{asked} right" in text_of(screen.query_one("#progress"))
+
+    asyncio.run(scenario())
+
+
+def test_the_asked_value_is_hidden_until_answered() -> None:
+    async def scenario() -> None:
+        app = lesson_app("backprop", step=2)  # reveals y and L; asks for L
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = app.screen
+            await pilot.press("k")
+            await pilot.pause()
+            assert screen._pending_question() == "L"
+            table = text_of(screen.query_one("#values"))
+            assert "1.8496" not in table and "-0.36" in table  # y shown, L held back
+            await pilot.press("right")  # blocked until answered
+            assert screen.step == 2
+            await type_into(pilot, "quiz-answer", "not a number")
+            await pilot.press("enter")
+            await pilot.pause()
+            assert screen.answers == {}  # malformed: not counted
+            assert "type a number" in text_of(screen.query_one("#quiz-feedback"))
+            await type_into(pilot, "quiz-answer", "1.85")
+            await pilot.press("enter")
+            await pilot.pause()
+            assert screen.answers[(2, "L")].right
+            assert "1.8496" in text_of(screen.query_one("#values"))
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "right"),
+    [
+        ("1.96", 1.9584, True),
+        ("2.5", 1.9584, False),
+        ("0.0096", 0.0095749, True),
+        ("-3e-2", -0.03, True),
+        ("1,000", 1000.0, True),
+        ("0", 1e-32, True),
+    ],
+)
+def test_guesses_are_judged_with_a_sensible_tolerance(text: str, value: float, right: bool) -> None:
+    assert is_close(parse_guess(text), value) is right
+
+
+@pytest.mark.parametrize("text", ["", "abc", "nan", "inf", "1..2"])
+def test_malformed_guesses_are_refused(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_guess(text)
+
+
+def test_watch_reloads_the_file_and_keeps_the_last_good_version(tmp_path: Path) -> None:
+    source = (LESSONS / "backprop.toml").read_text(encoding="utf-8")
+    path = tmp_path / "backprop.toml"
+    shutil.copy(LESSONS / "backprop.toml", path)
+
+    async def scenario() -> None:
+        app = create_app(CATALOG)
+        async with app.run_test(size=(80, 24)) as pilot:
+            app.push_screen(LessonScreen(load_lesson(path), step=3, watch=True))
+            await pilot.pause()
+            screen = app.screen
+            path.write_text(source.replace('title = "Backpropagation"', 'title = "Edited"'))
+            await pilot.pause(1.3)
+            assert screen.lesson.title == "Edited" and screen.step == 3
+            path.write_text(source.replace('reveal = ["h", "a"]', 'reveal = ["h", "zz"]'))
+            await pilot.pause(1.3)
+            assert screen.lesson.title == "Backpropagation" or screen.lesson.title == "Edited"
+            assert screen.lesson.title == "Edited"  # the broken version did not replace it
+            messages = [n.message for n in app._notifications]
+            assert any("zz" in m and "last good version" in m for m in messages)
+
+    asyncio.run(scenario())
