@@ -108,11 +108,16 @@ def test_every_value_of_every_step_is_on_screen_at_80x24(terminal) -> None:
             if index:
                 term.keys("Right")
             progress = f"step {index + 1} of {total}"
-            screen = term.wait_for(lambda s, p=progress: p in s)
-            for name in lesson.reveals(index, trace):
-                quantity = trace[name]
-                shown = fmt(quantity.value) in screen and quantity.symbol in screen
-                assert shown, (lesson.id, index + 1, name, screen)
+            wanted = [
+                (fmt(trace[name].value), trace[name].symbol)
+                for name in lesson.reveals(index, trace)
+            ]
+
+            def settled(screen: str, progress: str = progress, wanted=wanted) -> bool:
+                # the step is shown, and once its panels have scrolled, every value with it
+                return progress in screen and all(v in screen and s in screen for v, s in wanted)
+
+            term.wait_for(settled, seconds=10)
         term.close()
 
 
