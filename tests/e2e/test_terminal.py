@@ -81,8 +81,8 @@ def test_home_to_backprop_gradient(terminal, width: int, height: int) -> None:
     term.keys(*["Down"] * order.index("backprop"), "Enter")
     term.wait_for(lambda s: "step 1 of 9" in s)
     term.keys(*["Right"] * 6)  # step 7: back to the first weight
-    screen = term.wait_for(lambda s: "step 7 of 9" in s)
-    assert "dL/dw1" in screen and "1.9584" in screen
+    # the step is shown; its panels then scroll their newest values into view
+    term.wait_for(lambda s: "step 7 of 9" in s and "dL/dw1" in s and "1.9584" in s)
     term.keys("q", "q")
     screen = term.wait_for(lambda s: "EXITED=" in s)
     assert "EXITED=0" in screen and "\necho" in screen
@@ -136,3 +136,20 @@ def test_training_live_then_quit_restores_the_terminal(terminal) -> None:
     screen = term.wait_for(lambda s: "EXITED=" in s, seconds=30)
     assert "EXITED=0" in screen and "\necho" in screen
     assert "Loss at each step" not in screen  # the alternate screen is gone
+
+
+def test_editing_an_input_changes_the_values(terminal) -> None:
+    term = terminal(f"{TUTOR} lesson backprop --step 7")
+    term.wait_for(lambda s: "step 7 of 9" in s and "1.9584" in s)
+    term.keys("e")
+    term.wait_for(lambda s: "Inputs (what if?)" in s)
+    term.keys("Tab", "End", "BSpace", "7")  # w1: 0.5 → 0.7
+    # dL/dw1 = 2(x·w1·w2·w3 − target)·x·w2·w3, worked out here for w1 = 0.7
+    x, w1, w2, w3, target = 2.0, 0.7, -0.3, 1.2, 1.0
+    expected = 2 * (x * w1 * w2 * w3 - target) * x * w2 * w3
+    screen = term.wait_for(lambda s: fmt(expected) in s)
+    assert "was 1.9584" in screen
+    term.keys("Escape", "r")
+    term.wait_for(lambda s: "was 1.9584" not in s and "1.9584" in s)
+    term.keys("C-c")
+    assert "EXITED=0" in term.wait_for(lambda s: "EXITED=" in s)
