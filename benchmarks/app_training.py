@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import time
@@ -128,12 +129,20 @@ def main(argv: list[str] | None = None) -> None:
         rows.append(
             (f"llmtutor loop headless, {threads} thread(s)", tutor_loop(args.steps).steps_per_s)
         )
+    for threads in sorted({app_threads, all_threads}):
+        # the app's torch threads: its default (every core but one), and every core
+        os.environ["LLMTUTOR_TORCH_THREADS"] = str(threads)
+        rate = asyncio.run(app_run(args.steps))
+        rows.append((f"llmtutor in the app, {threads} thread(s)", rate))
+    os.environ.pop("LLMTUTOR_TORCH_THREADS")
     torch.set_num_threads(app_threads)
-    rows.append((f"llmtutor in the app, {app_threads} thread(s)", asyncio.run(app_run(args.steps))))
-    reference_best = max(rate for name, rate in rows if name.startswith("reference"))
-    print(f"\n{'run (' + str(args.steps) + ' steps)':<44}{'steps/s':>9}{'vs best reference':>19}")
+    reference = {name.split(", ")[1]: rate for name, rate in rows if name.startswith("reference")}
+    best = max(reference.values())
+    header = f"{'run (' + str(args.steps) + ' steps)':<44}{'steps/s':>9}"
+    print(f"\n{header}{'vs reference, same threads':>28}{'vs best reference':>19}")
     for name, rate in rows:
-        print(f"{name:<44}{rate:>9.1f}{rate / reference_best:>18.2f}×")
+        same = reference[name.split(", ")[1]]
+        print(f"{name:<44}{rate:>9.1f}{rate / same:>27.2f}×{rate / best:>18.2f}×")
 
     lateness, keys = asyncio.run(responsiveness(args.seconds, args.presses))
     print(f"\nwhile training ({args.seconds:g} s, {len(lateness)} ticks, {len(keys)} presses):")

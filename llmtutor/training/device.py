@@ -60,7 +60,11 @@ def describe(device: torch.device) -> str:
 
 
 def default_threads() -> int:
-    """Threads for torch on the CPU: every core but one. The spare core keeps the interface
-    (or anything else running) responsive; measured on 2 cores, two torch threads beside one
-    busy process collapsed to about 1 step/s, where one thread kept its ~150 steps/s."""
+    """Threads for torch on the CPU: every core but one, or LLMTUTOR_TORCH_THREADS. The spare
+    core keeps the interface (or anything else running) responsive; measured on 2 cores, two
+    torch threads beside one busy process collapsed to about 1 step/s, where one thread kept
+    its ~150 steps/s."""
+    chosen = os.environ.get("LLMTUTOR_TORCH_THREADS", "").strip()
+    if chosen.isdigit() and int(chosen) > 0:
+        return int(chosen)
     return max(1, (os.cpu_count() or 2) - 1)
