@@ -24,6 +24,7 @@ import numpy as np
 from llmtutor.engine.adam import sub
 from llmtutor.engine.inputs import InputSpec
 from llmtutor.engine.numbers import fmt, term
+from llmtutor.engine.toy_network import compared
 from llmtutor.engine.trace import Series, Trace
 
 TEXT = "the quick brown fox jumps over the lazy dog. the dog sleeps. the fox runs. "
@@ -370,7 +371,7 @@ def compute(
         "mean −ln p' on the same batch",
         f"({listed([-logp_after[k, ys[k]] for k in range(batch)])}) ÷ {batch}",
         batch_loss(new_weights, xs, ys),
-        note=_compared(batch_loss(new_weights, xs, ys), loss),
+        note=compared(batch_loss(new_weights, xs, ys), loss),
     )
     t.add("loss_drop", "L − L'", "L − L'", f"{fmt(loss)} − {term(after)}", loss - after)
 
@@ -465,11 +466,3 @@ def _push(gradient: float, char: str) -> str:
     if gradient > 0:
         return f"positive → lower the logit of {show(char)}"
     return f"zero → the logit of {show(char)} stays"
-
-
-def _compared(loss: float, before: float) -> str:
-    if loss < before:
-        return "below L: the step helped"
-    if loss > before:
-        return "above L: the step overshot"
-    return "equal to L"
