@@ -45,6 +45,7 @@ INPUTS = (
     ),
 )
 
+Mark = tuple[float, float, str]  # (step, learning rate, label) shown on a chart
 SAMPLES = 400  # points over the whole run
 WARMUP_SAMPLES = 50  # extra points inside the warmup, so the short ramp shows on a chart
 EARLY_STEP = 1000  # a step to look at early in the run (half way through the source's warmup)
@@ -164,30 +165,22 @@ def compute(
     if warmup > 0:
         steps |= {round(warmup * i / WARMUP_SAMPLES) for i in range(WARMUP_SAMPLES + 1)}
     xs = tuple(float(s) for s in sorted(steps))
-    t.add_series(
-        Series(
-            "schedule",
-            "Learning rate over the run: warmup, then cosine decay",
-            xs,
-            tuple(lr_at(s, peak, floor_fraction, warmup, total) for s in xs),
-            x_label="step",
-            y_label="learning rate",
-            marks=((float(warmup), peak, "end of warmup"), (float(total), lr_min, "end")),
-        )
+
+    def curve(name: str, title: str, at: tuple[float, ...], *marks: Mark) -> None:
+        rates = tuple(lr_at(s, peak, floor_fraction, warmup, total) for s in at)
+        t.add_series(Series(name, title, at, rates, "step", "learning rate", marks))
+
+    warmup_end: Mark = (float(warmup), peak, "end of warmup")
+    curve(
+        "schedule",
+        "Learning rate over the run: warmup, then cosine decay",
+        xs,
+        warmup_end,
+        (float(total), lr_min, "end"),
     )
     # On the whole run the warmup is a sliver (0.4% for Llama 2): a second curve zooms in on
     # the start, up to five warmups long, so the ramp can be seen.
     zoom_end = min(total, max(5 * warmup, 10))
     zoom = tuple(float(round(zoom_end * i / (SAMPLES - 1))) for i in range(SAMPLES))
-    t.add_series(
-        Series(
-            "schedule_start",
-            "The start of the run: the warmup ramp",
-            zoom,
-            tuple(lr_at(s, peak, floor_fraction, warmup, total) for s in zoom),
-            x_label="step",
-            y_label="learning rate",
-            marks=((float(warmup), peak, "end of warmup"),),
-        )
-    )
+    curve("schedule_start", "The start of the run: the warmup ramp", zoom, warmup_end)
     return t
