@@ -16,8 +16,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
-
 from llmtutor.engine.inputs import InputSpec
 from llmtutor.engine.numbers import fmt, term
 from llmtutor.engine.trace import Series, Trace
@@ -65,6 +63,8 @@ class Path:
 def descend(x0: float, lr: float, steps: int, noise: float = 0.0, seed: int | None = None) -> Path:
     """Gradient descent from (x0, 0); with a `seed`, Gaussian noise of size `noise` is added
     to every gradient."""
+    import numpy as np  # here, not at the top: listing the lessons need not load numpy
+
     rng = np.random.default_rng(seed) if seed is not None else None
     x, y = float(x0), 0.0
     xs, ys = [x], [y]

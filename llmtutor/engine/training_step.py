@@ -18,14 +18,16 @@ text's conditional entropy of the next character given the current one, well abo
 from __future__ import annotations
 
 import math
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from llmtutor.engine.adam import sub
 from llmtutor.engine.inputs import InputSpec
 from llmtutor.engine.numbers import fmt, term
 from llmtutor.engine.toy_network import compared
 from llmtutor.engine.trace import Series, Trace
+
+if TYPE_CHECKING:
+    import numpy as np
 
 TEXT = "the quick brown fox jumps over the lazy dog. the dog sleeps. the fox runs. "
 EPS = 1e-8  # Adam's ε, as in torch.optim.Adam
@@ -64,57 +66,11 @@ INPUTS = (
 
 VOCAB = tuple(sorted(set(TEXT)))
 IDS = {char: index for index, char in enumerate(VOCAB)}
-TOKENS = np.array([IDS[char] for char in TEXT], dtype=np.int64)
 
 
 def show(char: str) -> str:
     """A character as the learner reads it: 't' → "'t'", a space → "' '"."""
     return f"'{char}'"
-
-
-def sample(rng: np.random.Generator, batch: int) -> np.ndarray:
-    """`batch` positions i, each the start of a pair (text[i], text[i+1]), with replacement."""
-    return rng.integers(0, len(TEXT) - 1, size=batch)
-
-
-def log_softmax(logits: np.ndarray) -> np.ndarray:
-    """ln softmax along the last axis, stable for any finite logits."""
-    shifted = logits - logits.max(axis=-1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
-
-
-def batch_loss(weights: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> float:
-    """Mean cross-entropy of the bigram table on the pairs (xs[k] → ys[k])."""
-    return float(-log_softmax(weights[xs])[np.arange(len(xs)), ys].mean())
-
-
-def gradient(weights: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
-    """∂L/∂W: each example adds (softmax(W[x]) − onehot(y)) ÷ B to its row x."""
-    count = len(xs)
-    per_example = np.exp(log_softmax(weights[xs]))
-    per_example[np.arange(count), ys] -= 1.0
-    grad = np.zeros_like(weights)
-    np.add.at(grad, xs, per_example / count)
-    return grad
-
-
-class Adam:
-    """Adam over the whole table, the same rule as torch.optim.Adam (no weight decay)."""
-
-    def __init__(self, shape: tuple[int, ...], lr: float, beta1: float, beta2: float) -> None:
-        self.lr, self.beta1, self.beta2 = lr, beta1, beta2
-        self.m = np.zeros(shape)
-        self.v = np.zeros(shape)
-        self.t = 0
-
-    def step(self, weights: np.ndarray, grad: np.ndarray) -> np.ndarray:
-        """The new weights; the update subtracted is lr·m̂ ÷ (√v̂ + ε)."""
-        self.t += 1
-        self.m = self.beta1 * self.m + (1 - self.beta1) * grad
-        self.v = self.beta2 * self.v + (1 - self.beta2) * grad * grad
-        m_hat = self.m / (1 - self.beta1**self.t)
-        v_hat = self.v / (1 - self.beta2**self.t)
-        return weights - self.lr * m_hat / (np.sqrt(v_hat) + EPS)
 
 
 def exp(value: float) -> float:
@@ -130,22 +86,13 @@ def listed(values: list[float], most: int = 4) -> str:
     return " + ".join(shown)
 
 
-def conditional_entropy() -> float:
-    """The lowest mean loss any bigram table can reach on the text's pairs: H(next | current)."""
-    counts = np.zeros((len(VOCAB), len(VOCAB)))
-    np.add.at(counts, (TOKENS[:-1], TOKENS[1:]), 1.0)
-    rows = counts.sum(axis=1, keepdims=True)
-    probability = np.divide(counts, rows, out=np.zeros_like(counts), where=counts > 0)
-    logs = np.log(probability, out=np.zeros_like(counts), where=counts > 0)
-    return float(-(counts * logs).sum() / counts.sum())
-
-
 def _probability_text(row: np.ndarray, target: int) -> str:
     """e^z[y] ÷ Σ e^z with the numbers put in."""
-    if np.all(row == row[0]):
-        return f"e^{term(row[0])} ÷ ({len(row)} × e^{term(row[0])})"
-    total = float(np.exp(row).sum()) if np.max(row) < 709 else math.inf
-    return f"e^{term(row[target])} ÷ {fmt(total)}"
+    logits = row.tolist()
+    if all(z == logits[0] for z in logits):
+        return f"e^{term(logits[0])} ÷ ({len(logits)} × e^{term(logits[0])})"
+    total = sum(math.exp(z) for z in logits) if max(logits) < 709 else math.inf
+    return f"e^{term(logits[target])} ÷ {fmt(total)}"
 
 
 def compute(
@@ -156,6 +103,11 @@ def compute(
     beta1: float = 0.9,
     beta2: float = 0.999,
 ) -> Trace:
+    # numpy comes in with the first training step computed, not with the list of lessons.
+    import numpy as np
+
+    from llmtutor.engine import bigram
+
     batch, seed, steps = int(batch), int(seed), int(steps)
     t = Trace()
     t.given("batch", batch, "B")
@@ -174,8 +126,8 @@ def compute(
 
     # 1–2. Sample a batch and tokenize it.
     rng = np.random.default_rng(seed)
-    positions = sample(rng, batch)
-    xs, ys = TOKENS[positions], TOKENS[positions + 1]
+    positions = bigram.sample(rng, batch)
+    xs, ys = bigram.TOKENS[positions], bigram.TOKENS[positions + 1]
     for k, (i, x, y) in enumerate(zip(positions, xs, ys, strict=True), start=1):
         s = sub(k)
         t.add(f"pos_{k}", f"pos{s}", "random position", "", i, note=_pair(x, y))
@@ -184,7 +136,7 @@ def compute(
 
     # 3. Forward pass: the row of logits for each input character, softmax, p of the target.
     weights = np.zeros((len(VOCAB), len(VOCAB)))
-    logp = log_softmax(weights[xs])
+    logp = bigram.log_softmax(weights[xs])
     probs = np.exp(logp)
     losses = []
     for k, (x, y) in enumerate(zip(xs, ys, strict=True), start=1):
@@ -207,7 +159,7 @@ def compute(
         "L",
         f"(L₁ + … + L{sub(batch)}) ÷ B" if batch > 1 else "L₁ ÷ B",
         f"({listed(losses)}) ÷ {batch}",
-        batch_loss(weights, xs, ys),
+        bigram.batch_loss(weights, xs, ys),
     )
     uniform = t.add(
         "uniform", "ln V", "ln V", f"ln {fmt(size)}", math.log(size), note="a uniform guess"
@@ -222,7 +174,7 @@ def compute(
     )
 
     # 5. Backward pass: softmax + cross-entropy gives p − onehot(y), divided by B.
-    grad = gradient(weights, xs, ys)
+    grad = bigram.gradient(weights, xs, ys)
     x1, y1 = int(xs[0]), int(ys[0])
     same_row = [k for k in range(batch) if xs[k] == x1]
     shared = t.add(
@@ -322,7 +274,7 @@ def compute(
         mhat / math.sqrt(vhat) if vhat > 0 else 0.0,
         note="±1 at step 1, whatever g's size",
     )
-    optimizer = Adam(weights.shape, lr, beta1, beta2)
+    optimizer = bigram.Adam(weights.shape, lr, beta1, beta2)
     new_weights = optimizer.step(weights, grad)
     update = t.add(
         "update_1",
@@ -356,7 +308,7 @@ def compute(
     )
 
     # The same batch, forward again: the loss is lower.
-    logp_after = log_softmax(new_weights[xs])
+    logp_after = bigram.log_softmax(new_weights[xs])
     t.add(
         "p1_after",
         "p₁'",
@@ -370,21 +322,21 @@ def compute(
         "L'",
         "mean −ln p' on the same batch",
         f"({listed([-logp_after[k, ys[k]] for k in range(batch)])}) ÷ {batch}",
-        batch_loss(new_weights, xs, ys),
-        note=compared(batch_loss(new_weights, xs, ys), loss),
+        bigram.batch_loss(new_weights, xs, ys),
+        note=compared(bigram.batch_loss(new_weights, xs, ys), loss),
     )
     t.add("loss_drop", "L − L'", "L − L'", f"{fmt(loss)} − {term(after)}", loss - after)
 
     # 7. Repeat: fresh batches from the same seeded generator, the same rule every step.
     batch_losses = [loss]
-    text_losses = [batch_loss(weights, TOKENS[:-1], TOKENS[1:])]
+    text_losses = [bigram.batch_loss(weights, bigram.TOKENS[:-1], bigram.TOKENS[1:])]
     weights = new_weights
     for _ in range(steps):
-        positions = sample(rng, batch)
-        xs, ys = TOKENS[positions], TOKENS[positions + 1]
-        batch_losses.append(batch_loss(weights, xs, ys))
-        text_losses.append(batch_loss(weights, TOKENS[:-1], TOKENS[1:]))
-        weights = optimizer.step(weights, gradient(weights, xs, ys))
+        positions = bigram.sample(rng, batch)
+        xs, ys = bigram.TOKENS[positions], bigram.TOKENS[positions + 1]
+        batch_losses.append(bigram.batch_loss(weights, xs, ys))
+        text_losses.append(bigram.batch_loss(weights, bigram.TOKENS[:-1], bigram.TOKENS[1:]))
+        weights = optimizer.step(weights, bigram.gradient(weights, xs, ys))
     final = t.add(
         "final_loss",
         "L (final)",
@@ -407,7 +359,7 @@ def compute(
         "L (best)",
         "H(next char | char)",
         "",
-        conditional_entropy(),
+        bigram.conditional_entropy(),
         note="the best any bigram table can do",
     )
 
