@@ -15,6 +15,7 @@ from llmtutor.curriculum import (
     Catalog,
     InputError,
     Lesson,
+    LessonFileError,
     Problem,
     TrainingLesson,
     check_files,
@@ -59,8 +60,9 @@ class UsageProblem(click.UsageError):
     """A usage error reported as one line, like every other usage error of the tool."""
 
 
-def _catalog() -> Catalog:
-    catalog = load_catalog(extra_dirs=_lessons_dirs())
+def _catalog(run: bool = True) -> Catalog:
+    """The lessons; `run=False` leaves running each computation for when it is opened."""
+    catalog = load_catalog(extra_dirs=_lessons_dirs(), run=run)
     for problem in catalog.problems:  # a broken lesson file is skipped, never fatal
         click.echo(f"llmtutor: warning: {problem}", err=True)
     return catalog
@@ -97,6 +99,16 @@ def _find_lesson(catalog: Catalog, name: str) -> Lesson | TrainingLesson:
     return lesson
 
 
+def _checked(catalog: Catalog, lesson: Lesson) -> Lesson:
+    """The lesson fully checked; its problems, compiler-style, and exit 1 if it has any."""
+    try:
+        return catalog.checked(lesson)
+    except LessonFileError as error:
+        for text in render_problems(error.problems):
+            click.echo(f"llmtutor: error: {text}", err=True)
+        sys.exit(EXIT_PROBLEMS)
+
+
 def _parse_sets(lesson: Lesson, sets: tuple[str, ...]) -> dict[str, InputValue]:
     texts: dict[str, str] = {}
     for item in sets:
@@ -129,7 +141,7 @@ def cli(context: click.Context, lessons_dirs: tuple[Path, ...]) -> None:
     """
     context.meta[_LESSONS_DIRS] = _extra_lesson_dirs(lessons_dirs)
     if context.invoked_subcommand is None:
-        _run_app(_catalog())
+        _run_app(_catalog(run=False))
 
 
 @cli.command("lessons")
@@ -162,8 +174,10 @@ def open_lesson(
     name: str, step: int | None, plain: bool, quiz: bool, watch: bool, sets: tuple[str, ...]
 ) -> None:
     """Open lesson NAME (see `llmtutor lessons`)."""
-    catalog = _catalog()
+    catalog = _catalog(run=False)
     lesson = _find_lesson(catalog, name)
+    if isinstance(lesson, Lesson):
+        lesson = _checked(catalog, lesson)
     if isinstance(lesson, TrainingLesson):
         if sets:
             raise UsageProblem(f"{name!r} takes no --set; see 'llmtutor train --help'")
@@ -265,7 +279,7 @@ def train_command(
     if plain:
         runs = [settings, settings.other_optimizer()] if compare else [settings]
         sys.exit(_train_plain(runs))
-    _run_app(_catalog(), training=settings, start_training=True)
+    _run_app(_catalog(run=False), training=settings, start_training=True)
 
 
 def _train_plain(runs: list[RunSettings]) -> int:

@@ -92,6 +92,32 @@ def test_ctrl_c_quits() -> None:
     run(scenario)
 
 
+def test_a_lesson_whose_names_are_wrong_is_listed_but_refused_when_opened(
+    tmp_path: Path,
+) -> None:
+    # As `llmtutor` starts: the lessons are listed without running their computations.
+    source = (CATALOG.get("backprop") or CATALOG.lessons[0]).path.read_text(encoding="utf-8")
+    (tmp_path / "broken.toml").write_text(
+        source.replace('id = "backprop"', 'id = "broken"').replace('"dL_dw1"', '"dL_dw9"'),
+        encoding="utf-8",
+    )
+    catalog = load_catalog(tmp_path, run=False)
+
+    async def scenario() -> None:
+        app = create_app(catalog)
+        errors: list[str] = []
+        app.notify = lambda message, **kwargs: errors.append(f"{kwargs.get('title')}: {message}")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, HomeScreen)
+        (error,) = errors
+        assert error.startswith(f"Cannot open: {tmp_path / 'broken.toml'}:")
+        assert "no value 'dL_dw9'" in error
+
+    run(scenario)
+
+
 # --- progress, help and the command palette -----------------------------------------------
 
 

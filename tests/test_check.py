@@ -6,6 +6,7 @@ Every kind of problem is checked at its line AND column, and under the caret tha
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
 import subprocess
@@ -327,6 +328,16 @@ def test_not_utf8_points_at_the_first_bad_byte(tmp_path: Path) -> None:
     assert caret_offset(block) == 9
 
 
+def test_a_byte_order_mark_is_accepted_and_columns_count_after_it(tmp_path: Path) -> None:
+    path = tmp_path / "bom.toml"
+    path.write_bytes(codecs.BOM_UTF8 + GOOD.encode("utf-8"))
+    assert load_lesson(path).id == "tiny"
+    path.write_bytes(codecs.BOM_UTF8 + GOOD.replace('id = "tiny"', 'id = "Tiny!"').encode("utf-8"))
+    result = invoke("check", str(path))
+    block = reported(result.stdout, path, 1, 6, "must be lower-case letters")
+    assert shown_line(block) == 'id = "Tiny!"'
+
+
 def test_the_caret_counts_wide_characters_and_tabs(tmp_path: Path) -> None:
     text = GOOD.replace('reveal = ["h", "L"]', '\treveal = ["h", "数", "Loss", "L"]')
     path = write(tmp_path, text)
@@ -396,6 +407,21 @@ def test_a_broken_extra_lesson_is_reported_and_skipped(tmp_path: Path) -> None:
     ]
     ids = lesson_ids(result.stdout)
     assert "my-lesson" in ids and "tiny" not in ids and "backprop" in ids
+
+
+def test_opening_a_lesson_whose_names_are_wrong_shows_where_and_exits_1(tmp_path: Path) -> None:
+    # `lesson NAME` lists the lessons without running them (as the app starts), then runs
+    # the one opened: its problems come out compiler-style, each with its line and caret.
+    broken = write(tmp_path, GOOD.replace('"h", "L"', '"h", "Loss"'), "broken.toml")
+    result = invoke("--lessons-dir", str(tmp_path), "lesson", "tiny", "--plain")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert lines[0] == (
+        f"llmtutor: error: {broken}:11:16: step 1: the computation produces no value 'Loss'"
+    )
+    assert lines[1].strip() == '11 | reveal = ["h", "Loss"]'
+    assert lines[2].index("^") == lines[1].index('"Loss"')
 
 
 def test_duplicate_ids_within_one_extra_folder_are_an_error(tmp_path: Path) -> None:

@@ -16,18 +16,19 @@ def modules_after(code: str) -> set[str]:
     return set(result.stdout.split())
 
 
-def test_showing_the_home_screen_does_not_import_torch() -> None:
+def test_showing_the_home_screen_imports_neither_torch_nor_numpy() -> None:
     loaded = modules_after(
         """
-        import asyncio
+        import asyncio, sys
         from llmtutor.app import create_app
         from llmtutor.curriculum import load_catalog
 
         async def main():
-            app = create_app(load_catalog())
+            app = create_app(load_catalog(run=False))  # as `llmtutor` starts
             async with app.run_test(size=(80, 24)) as pilot:
                 await pilot.pause()
                 assert type(app.screen).__name__ == "HomeScreen"
+                assert "numpy" not in sys.modules  # the lessons are listed, not yet run
                 await pilot.press("enter", "right", "right")
                 await pilot.pause()
                 assert type(app.screen).__name__ == "LessonScreen"

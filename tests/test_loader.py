@@ -135,3 +135,41 @@ def test_catalog_skips_bad_files_and_duplicate_ids(tmp_path: Path) -> None:
     messages = [str(p) for p in catalog.problems]
     assert any("b.toml:1:" in m and "also used by" in m for m in messages)
     assert any("c.toml:1" in m for m in messages)
+
+
+# --- the app's catalog: computations run when a lesson is opened ---------------------------
+
+BAD_NAME = GOOD.replace('reveal = ["h", "L"]', 'reveal = ["h", "Lx"]')
+
+
+def test_a_catalog_without_runs_checks_the_names_when_the_lesson_is_opened(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path, BAD_NAME)
+    assert [str(p) for p in load_catalog(tmp_path).problems] == problems_of(path)
+
+    catalog = load_catalog(tmp_path, run=False)
+    assert catalog.problems == [] and catalog.ids == ["tiny"]  # listed, not yet run
+    with pytest.raises(LessonFileError) as caught:
+        catalog.checked(catalog.entries[0])
+    (problem,) = caught.value.problems
+    assert problem.line == 11 and "no value 'Lx'" in problem.message
+
+
+def test_checking_an_opened_lesson_keeps_its_place_and_is_done_once(tmp_path: Path) -> None:
+    write(tmp_path, GOOD)
+    override = tmp_path / "override"
+    override.mkdir()
+    write(override, GOOD.replace('title = "Tiny"', 'title = "Tinier"'))
+    catalog = load_catalog(tmp_path, extra_dirs=[override], run=False)
+    listed = catalog.entries[0]
+    opened = catalog.checked(listed)
+    assert opened.title == "Tinier" and opened.order == listed.order
+    assert catalog.entries == [opened]
+    assert catalog.checked(opened) is opened  # not read again
+
+
+def test_a_fully_loaded_catalog_gives_its_lessons_as_they_are() -> None:
+    catalog = load_catalog()
+    lesson = catalog.lessons[0]
+    assert catalog.checked(lesson) is lesson

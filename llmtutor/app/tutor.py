@@ -12,19 +12,24 @@ from typing import ClassVar, Literal
 from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.command import CommandPalette
+from textual.command import CommandPalette, Provider
 
-from llmtutor.app.commands import LessonCommands
-from llmtutor.app.help import HelpScreen
 from llmtutor.app.home import HomeScreen
 from llmtutor.app.messages import QuizScored, StepShown
 from llmtutor.app.too_small import TooSmallScreen
-from llmtutor.curriculum import Catalog, Lesson, TrainingLesson
+from llmtutor.curriculum import Catalog, Lesson, LessonFileError, TrainingLesson
 from llmtutor.engine import InputValue
 from llmtutor.progress import Progress, load_progress
 from llmtutor.run_settings import RunSettings
 
 StateDir = Path | Literal["auto"] | None
+
+
+def _lesson_commands() -> type[Provider]:
+    """The palette's lessons and steps, imported when the palette first opens."""
+    from llmtutor.app.commands import LessonCommands
+
+    return LessonCommands
 
 
 class TutorApp(App[None]):
@@ -38,7 +43,7 @@ class TutorApp(App[None]):
         # Not a priority binding: a text field that has focus takes "?" as text.
         Binding("question_mark", "help", "Help", tooltip="Help: every key of this screen"),
     ]
-    COMMANDS = App.COMMANDS | {LessonCommands}
+    COMMANDS = App.COMMANDS | {_lesson_commands}
     MIN_SIZE = (64, 20)  # below this the lesson screen cannot show a step legibly
 
     def __init__(
@@ -128,6 +133,13 @@ class TutorApp(App[None]):
         # screen does not need; start-up stays light.
         from llmtutor.app.lesson import LessonScreen
 
+        try:
+            lesson = self.catalog.checked(lesson)  # its computation runs for the first time
+        except LessonFileError as error:
+            more = len(error.problems) - 1
+            also = f"\n(and {more} more: run llmtutor check)" if more else ""
+            self.notify(f"{error.problems[0]}{also}", title="Cannot open", severity="error")
+            return
         self.push_screen(LessonScreen(lesson, step, values or {}, quiz=quiz, watch=watch))
 
     def resume_step(self, lesson: Lesson) -> int:
@@ -184,6 +196,8 @@ class TutorApp(App[None]):
     # --- help -----------------------------------------------------------------------------
 
     def action_help(self) -> None:
+        from llmtutor.app.help import HelpScreen  # its TextArea is not needed to start
+
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss()
         else:

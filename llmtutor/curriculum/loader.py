@@ -8,8 +8,10 @@ computation's trace. Nothing in the file is executed: text is only ever displaye
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import difflib
+import functools
 import re
 import tomllib
 import unicodedata
@@ -76,7 +78,8 @@ class Problem:
 def read_source_lines(path: Path) -> list[str]:
     """A lesson file's lines for showing under a problem; undecodable bytes become �."""
     try:
-        return source_lines(path.read_bytes().decode("utf-8", errors="replace"))
+        text = path.read_bytes().decode("utf-8", errors="replace")
+        return source_lines(text.removeprefix("\ufeff"))  # a byte-order mark, as in _read
     except OSError:
         return []
 
@@ -162,8 +165,14 @@ class _Checker:
 
     def __init__(self, path: Path, text: str) -> None:
         self.path = path
-        self.index = LineIndex(text)
+        self.source = text
         self.problems: list[Problem] = []
+
+    @functools.cached_property
+    def index(self) -> LineIndex:
+        """Where each key is written: worked out for the first problem, as a good file
+        (every file, each time the tutor starts) never needs it."""
+        return LineIndex(self.source)
 
     def error(self, path: KeyPath, message: str) -> None:
         """A problem with the key itself (unknown, or not allowed here): points at the key."""
@@ -221,7 +230,7 @@ def _kind(value: object) -> str:
 
 
 def load_lesson(path: Path) -> Lesson | TrainingLesson:
-    """Read and check one lesson file. Raises LessonFileError listing every problem."""
+    """Read and check one lesson file, fully. Raises LessonFileError listing every problem."""
     return _load(path).entry
 
 
@@ -230,16 +239,18 @@ class _Loaded:
     """A lesson file that passed every check, with what a catalog needs to know about it."""
 
     entry: Lesson | TrainingLesson
-    index: LineIndex  # where its keys are written, to point at its id if another file has it
+    check: _Checker  # where its keys are written, to point at its id if another file has it
     sets_order: bool  # whether the file says where it goes (an override keeps the old place)
 
 
-def _load(path: Path) -> _Loaded:
+def _load(path: Path, run: bool = True) -> _Loaded:
+    """Read and check a lesson file; with `run`, also run its computation on its inputs to
+    check the names its steps use (the one check that needs the engine to compute)."""
     text = _read(path)
     data = _parse(path, text)
     check = _Checker(path, text)
-    entry = _check_lesson(check, path, data)
-    return _Loaded(entry, check.index, "order" in data)
+    entry = _check_lesson(check, path, data, run)
+    return _Loaded(entry, check, "order" in data)
 
 
 def _read(path: Path) -> str:
@@ -247,6 +258,8 @@ def _read(path: Path) -> str:
         data = path.read_bytes()
     except OSError as error:
         raise LessonFileError([Problem(path, f"cannot read the file: {error.strerror}")]) from None
+    # Some Windows editors start UTF-8 files with a byte-order mark; TOML has no use for it.
+    data = data.removeprefix(codecs.BOM_UTF8)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -299,7 +312,9 @@ def _toml_error_position(message: str, text: str) -> tuple[str, int | None, int 
     return message, None, None
 
 
-def _check_lesson(check: _Checker, path: Path, data: dict[str, Any]) -> Lesson | TrainingLesson:
+def _check_lesson(
+    check: _Checker, path: Path, data: dict[str, Any], run: bool = True
+) -> Lesson | TrainingLesson:
     kind = data.get("kind", "steps")
     if kind not in KINDS:
         check.bad_value(("kind",), f"'kind' must be one of {', '.join(KINDS)}, not {kind!r}")
@@ -321,9 +336,13 @@ def _check_lesson(check: _Checker, path: Path, data: dict[str, Any]) -> Lesson |
     # Names can depend on the inputs (one `update_N` per Adam gradient), so they are only
     # checked against a trace of the lesson's own inputs, all of them good.
     if computation is not None and len(check.problems) == problems_before:
-        trace = _run_defaults(check, computation, defaults)
-        if trace is not None:
-            produced = _Produced(list(trace), list(trace.series))
+        problem = computation.validate(defaults)
+        if problem:
+            check.error(("inputs",), problem)
+        elif run:
+            trace = _run_defaults(check, computation, defaults)
+            if trace is not None:
+                produced = _Produced(list(trace), list(trace.series))
 
     diagram = data.get("diagram")
     if diagram is not None and computation is not None and diagram not in computation.diagrams:
@@ -386,12 +405,8 @@ def _check_computation(check: _Checker, name: object) -> Computation | None:
 def _run_defaults(
     check: _Checker, computation: Computation, defaults: dict[str, InputValue]
 ) -> Trace | None:
-    """The trace of the lesson's own inputs, whose names the steps may use; None (and a
-    problem at [inputs]) when the inputs do not go together or cannot be computed with."""
-    problem = computation.validate(defaults)
-    if problem:
-        check.error(("inputs",), problem)
-        return None
+    """The trace of the lesson's own (valid) inputs, whose names the steps may use; None
+    (and a problem at [inputs]) when the engine cannot compute with them."""
     try:
         return computation.run(defaults)
     except (ArithmeticError, ValueError) as error:  # extreme values the engine cannot follow
@@ -528,6 +543,9 @@ class Catalog:
     entries: list[Lesson | TrainingLesson]  # everything, in teaching order
     problems: list[Problem]
     files: list[Path] = field(default_factory=list)  # every lesson file read, good or bad
+    # Lessons loaded without running their computations (`load_catalog(run=False)`): their
+    # steps' names are checked when they are opened, by `checked`.
+    unchecked: set[str] = field(default_factory=set)
 
     @property
     def lessons(self) -> list[Lesson]:
@@ -544,32 +562,53 @@ class Catalog:
     def ids(self) -> list[str]:
         return [entry.id for entry in self.entries]
 
+    def checked(self, lesson: Lesson) -> Lesson:
+        """`lesson` with every check done, its file read again if the catalog skipped the
+        checks that run the computation. Raises LessonFileError with what is wrong."""
+        if lesson.id not in self.unchecked:
+            return lesson
+        full = _load(lesson.path).entry
+        if not isinstance(full, Lesson):
+            message = "the file is no longer a step-by-step lesson"
+            raise LessonFileError([Problem(lesson.path, message)])
+        full = dataclasses.replace(full, order=lesson.order)
+        self.entries = [full if entry is lesson else entry for entry in self.entries]
+        self.unchecked.discard(lesson.id)
+        return full
+
 
 def lesson_files(path: Path) -> list[Path]:
     """The lesson files at `path`: a folder's `*.toml` files in name order, or the file."""
     return sorted(path.glob("*.toml")) if path.is_dir() else [path]
 
 
-def load_catalog(directory: Path | None = None, extra_dirs: Iterable[Path] = ()) -> Catalog:
+def load_catalog(
+    directory: Path | None = None, extra_dirs: Iterable[Path] = (), run: bool = True
+) -> Catalog:
     """Load every `*.toml` lesson in `directory` (default: the built-in lessons), then the
     lessons of each folder in `extra_dirs`, in turn.
 
     A lesson from an extra folder with an id already loaded replaces that lesson, keeping
     its place in the order unless the new file gives an `order`. A bad file, or a second
     file with the same id in one folder, is reported and skipped; the others still load.
+
+    With `run=False` no computation is run: the names each step uses are checked when the
+    lesson is opened (`Catalog.checked`). The app starts that way, since running them all
+    (and importing numpy for some) would make the learner wait for lessons not yet chosen.
     """
     files = lesson_files(directory or builtin_lessons_dir())
-    loaded, problems = _load_set(files)
+    loaded, problems = _load_set(files, run)
     entries = {item.entry.id: item.entry for item in loaded}
     for folder in extra_dirs:
         folder_files = lesson_files(folder)
-        extra, found = _load_set(folder_files)
+        extra, found = _load_set(folder_files, run)
         files += folder_files
         problems += found
         for item in extra:
             entries[item.entry.id] = _replacing(entries.get(item.entry.id), item)
     ordered = sorted(entries.values(), key=lambda entry: (entry.order, entry.id))
-    return Catalog(ordered, problems, files)
+    unchecked = set() if run else {entry.id for entry in ordered if isinstance(entry, Lesson)}
+    return Catalog(ordered, problems, files, unchecked)
 
 
 def check_files(files: Sequence[Path]) -> list[Problem]:
@@ -577,20 +616,20 @@ def check_files(files: Sequence[Path]) -> list[Problem]:
     return _load_set(files)[1]
 
 
-def _load_set(files: Iterable[Path]) -> tuple[list[_Loaded], list[Problem]]:
+def _load_set(files: Iterable[Path], run: bool = True) -> tuple[list[_Loaded], list[Problem]]:
     """Load files that must not share ids; a bad file or a repeated id is a problem."""
     loaded: list[_Loaded] = []
     problems: list[Problem] = []
     seen: dict[str, Path] = {}
     for path in files:
         try:
-            item = _load(path)
+            item = _load(path, run)
         except LessonFileError as error:
             problems.extend(error.problems)
             continue
         lesson_id = item.entry.id
         if lesson_id in seen:
-            line, column = item.index.value_position(("id",))
+            line, column = item.check.index.value_position(("id",))
             message = f"id {lesson_id!r} is also used by {seen[lesson_id]}"
             problems.append(Problem(path, message, line, column, "id"))
             continue
