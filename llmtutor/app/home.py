@@ -86,31 +86,34 @@ class HomeScreen(Screen[None]):
         super().__init__()
         self.catalog = catalog
         self.progress = progress or Progress.in_memory()
+        self._composed_fresh = False  # compose drew the progress as it is: no redraw needed
 
     def compose(self) -> ComposeResult:
         yield Static(
             Text.assemble(("llmtutor", "bold"), "  ·  how language models learn"), id="home-title"
         )
-        yield Static(INTRO, id="home-intro")
-        options = [
-            Option(_lesson_label(number, lesson, LABEL_WIDTH, self.progress), id=lesson.id)
-            for number, lesson in enumerate(self.catalog.entries, start=1)
-        ]
-        yield OptionList(*options, id="lesson-list")
+        yield Static(self._intro(self._finished() == len(self.catalog.lessons)), id="home-intro")
+        options = OptionList(
+            *[
+                Option(_lesson_label(number, lesson, LABEL_WIDTH, self.progress), id=lesson.id)
+                for number, lesson in enumerate(self.catalog.entries, start=1)
+            ],
+            id="lesson-list",
+        )
+        options.border_title = self._finished_title()
+        yield options
         yield Static(id="lesson-summary")
         yield Footer()
-
-    def on_mount(self) -> None:
-        self._refresh()
+        self._composed_fresh = True
 
     def on_screen_resume(self) -> None:
-        if self.is_mounted:
-            self._refresh()
-
-    def _refresh(self) -> None:
-        """Show the progress as it is now, with the cursor on the lesson last opened (Enter
-        goes on with it), whether it was opened from here, with c, or from the palette."""
-        self.show_progress()
+        """Show the progress as it is now (it changes while a lesson is open), with the
+        cursor on the lesson last opened (Enter goes on with it), whether it was opened from
+        here, with c, or from the palette."""
+        if self._composed_fresh:
+            self._composed_fresh = False  # shown for the first time: drawn just now
+        else:
+            self.show_progress()
         last = self.progress.last_opened()
         if last and self.catalog.entry(last) is not None:
             self.query_one(OptionList).highlighted = self.catalog.ids.index(last)
@@ -120,11 +123,16 @@ class HomeScreen(Screen[None]):
         for index, lesson in enumerate(self.catalog.entries):
             label = _lesson_label(index + 1, lesson, LABEL_WIDTH, self.progress)
             options.replace_option_prompt_at_index(index, label)
-        lessons = self.catalog.lessons
-        finished = sum(self.progress.is_finished(lesson.id) for lesson in lessons)
-        options.border_title = f"{finished} of {len(lessons)} lessons finished"
-        self.query_one("#home-intro", Static).update(self._intro(finished == len(lessons)))
+        options.border_title = self._finished_title()
+        all_finished = self._finished() == len(self.catalog.lessons)
+        self.query_one("#home-intro", Static).update(self._intro(all_finished))
         self.refresh_bindings()  # "c Continue" shows in the footer only when there is a target
+
+    def _finished(self) -> int:
+        return sum(self.progress.is_finished(lesson.id) for lesson in self.catalog.lessons)
+
+    def _finished_title(self) -> str:
+        return f"{self._finished()} of {len(self.catalog.lessons)} lessons finished"
 
     def _intro(self, all_finished: bool) -> Text:
         target = continue_target(self.catalog, self.progress)
