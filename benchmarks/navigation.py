@@ -31,12 +31,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import os
 import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from rich.console import Console
 from textual import events
 from textual.widgets import Static
 
@@ -68,16 +70,25 @@ class Press:
     first_frame: float = 0.0
     last_frame: float = 0.0
     frames: list[float] = field(default_factory=list)
+    first_text: str = ""  # with --check: the screen in the first frame, and in the last
+    last_text: str = ""
 
     def ms(self, moment: float) -> float:
         return (moment - self.began) * 1000
 
 
+def screen_text(app: Any, screen: Any) -> str:
+    """The whole screen as text, as the compositor has it now (slow: for --check only)."""
+    console = Console(width=app.size.width, file=io.StringIO(), record=True)
+    console.print(screen._compositor.render_full_update(), end="")
+    return console.export_text()
+
+
 class Probe:
     """Hooks into one app: when the step is shown, when the counter draws, each frame."""
 
-    def __init__(self, app: Any, screen: LessonScreen) -> None:
-        self.app, self.screen = app, screen
+    def __init__(self, app: Any, screen: LessonScreen, check: bool = False) -> None:
+        self.app, self.screen, self.check = app, screen, check
         self.press: Press | None = None
         self.frame_seen = asyncio.Event()
         self._hook_show_step()
@@ -122,26 +133,37 @@ class Probe:
                 return
             press.frames.append(now)
             press.last_frame = now
+            if self.check:
+                press.last_text = screen_text(self.app, screen)
             if not press.first_frame:
                 press.first_frame = now
+                press.first_text = press.last_text
                 self.frame_seen.set()
 
         self.app._display = timed
 
 
-async def step_through(lesson: Lesson, catalog: Any, passes: int) -> list[Press]:
+async def step_through(
+    lesson: Lesson, catalog: Any, passes: int, reading: bool = True, check: bool = False
+) -> list[Press]:
+    """Press → through `lesson`, `passes` times. `reading`: after each press, wait for the
+    step to settle and for the app to finish its work (drawing the next step ahead), as a
+    learner reading the step does; else press again as soon as the step is on screen, as
+    a held-down key does."""
     app = create_app(catalog, lesson=lesson, step=0)
     presses: list[Press] = []
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, LessonScreen), f"{lesson.id}: opened {type(screen).__name__}"
-        probe = Probe(app, screen)
+        probe = Probe(app, screen, check)
         driver = app._driver
         assert driver is not None
         for passed in range(1, passes + 1):
             for step in range(2, len(lesson.steps) + 1):
-                await pilot.pause()
+                if reading:
+                    await pilot.pause()
+                    await app.workers.wait_for_complete()
                 press = Press(lesson.id, step, passed, began=0.0)
                 probe.press, probe.frame_seen = press, asyncio.Event()
                 key = events.Key("right", None)
@@ -149,12 +171,13 @@ async def step_through(lesson: Lesson, catalog: Any, passes: int) -> list[Press]
                 press.began = time.perf_counter()
                 driver.send_message(key)
                 await asyncio.wait_for(probe.frame_seen.wait(), timeout=10)
-                while time.perf_counter() - press.last_frame < QUIET_S:
+                while reading and time.perf_counter() - press.last_frame < QUIET_S:
                     await asyncio.sleep(0.005)
                 probe.press = None
                 assert screen.step + 1 == step, f"{lesson.id}: at step {screen.step + 1}"
                 presses.append(press)
             await pilot.press("home")
+            await pilot.pause()
     return presses
 
 
@@ -175,24 +198,45 @@ def report(label: str, presses: list[Press]) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--passes", type=int, default=3, help="times through each lesson")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="also check, in an untimed pass, that each first frame shows the whole step",
+    )
     args = parser.parse_args(argv)
 
     catalog = load_catalog()
     presses: list[Press] = []
+    held: list[Press] = []
     for lesson in catalog.lessons:
         presses += asyncio.run(step_through(lesson, catalog, args.passes))
+        held += asyncio.run(step_through(lesson, catalog, 1, reading=False))
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"→ to the next step, {len(catalog.lessons)} lessons at {SIZE[0]}×{SIZE[1]}, headless")
     print(f"(load average {load:.2f} on {os.cpu_count()} cores when done)")
-    report("first pass", [p for p in presses if p.passed == 1])
-    p99 = report(f"all {args.passes} passes", presses)
+    report("reading, first pass", [p for p in presses if p.passed == 1])
+    p99 = report(f"reading, all {args.passes} passes", presses)
     slowest = sorted(presses, key=lambda p: p.first_frame - p.began, reverse=True)[:5]
     print(
         "\nslowest (on screen): "
         + ", ".join(f"{p.lesson} step {p.step} {p.ms(p.first_frame):.1f} ms" for p in slowest)
     )
-    print(f"\np99 on screen {p99:.1f} ms: {'meets' if p99 < 16 else 'misses'} the 16 ms target")
+    report("held key (no pause between presses), one pass", held)
+    if args.check:
+        checked = [
+            p
+            for lesson in catalog.lessons
+            for p in asyncio.run(step_through(lesson, catalog, 1, check=True))
+        ]
+        torn = [p for p in checked if p.first_text != p.last_text]
+        print(
+            f"\nfirst frame = settled screen in {len(checked) - len(torn)} of {len(checked)} "
+            "presses (untimed pass)"
+            + "".join(f"\n  differs: {p.lesson} step {p.step}" for p in torn)
+        )
+    verdict = "meets" if p99 < 16 else "misses"
+    print(f"\np99 on screen, reading: {p99:.1f} ms: {verdict} the 16 ms target")
     return 0
 
 

@@ -14,6 +14,7 @@ from textual.pilot import Pilot
 from llmtutor.app import create_app
 from llmtutor.app.lesson import LessonScreen
 from llmtutor.app.quiz import is_close, parse_guess
+from llmtutor.app.widgets import Drawing, ScrollingDrawing
 from llmtutor.curriculum import load_catalog, load_lesson
 
 CATALOG = load_catalog()
@@ -27,7 +28,10 @@ def lesson_app(lesson_id: str, step: int = 0):
 
 
 def text_of(static) -> str:
-    """What a Static shows, as plain text (its content drawn by a Rich console)."""
+    """What a Static or a drawing shows, as plain text (a Static's content drawn by a Rich
+    console; a drawing's lines as drawn on screen)."""
+    if isinstance(static, Drawing | ScrollingDrawing):
+        return static.lines.text
     console = Console(width=120, file=io.StringIO(), record=True)
     console.print(static.content)
     return console.export_text()
@@ -212,5 +216,43 @@ def test_watch_reloads_the_file_and_keeps_the_last_good_version(tmp_path: Path) 
             assert screen.lesson.title == "Edited"  # the broken version did not replace it
             messages = [n.message for n in app._notifications]
             assert any("zz" in m and "last good version" in m for m in messages)
+
+    asyncio.run(scenario())
+
+
+# --- the panels after each step: drawn once, laid out and scrolled in the same frame --------
+
+
+@pytest.mark.parametrize("lesson_id", [lesson.id for lesson in CATALOG.lessons])
+def test_every_step_shows_its_whole_text_and_the_newest_values(lesson_id: str) -> None:
+    """At 80×24, after each →: the step's text is all there (a chart gives up lines for
+    it), the equations start right under it, and both lists show their newest lines."""
+    lesson = CATALOG.get(lesson_id)
+    assert lesson is not None
+
+    async def scenario() -> None:
+        app = create_app(CATALOG, lesson=lesson, step=0)
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, LessonScreen)
+            text, story = screen.query_one("#step-text"), screen.query_one("#story-text")
+            equations, values = screen.query_one("#equations"), screen.query_one("#values")
+            for step in range(len(lesson.steps)):
+                if step:
+                    await pilot.press("right")
+                await pilot.pause()
+                where = f"step {step + 1}"
+                lines = len(text.lines.at(text.drawing_width))
+                assert story.size.height == text.size.height == lines, where
+                assert equations.region.y == story.region.bottom, where
+                for panel in (equations, values):
+                    assert panel.scroll_y == panel.max_scroll_y, f"{panel.id}, {where}"
+                new = lesson.reveals(step, screen.trace)
+                if new:
+                    top = int(values.scroll_y)
+                    shown = values.lines.text.splitlines()[top:]
+                    visible = shown[: values.scrollable_content_region.height]
+                    newest = screen.trace[new[-1]].symbol
+                    assert any(newest in line for line in visible), f"{where}: {newest}"
 
     asyncio.run(scenario())

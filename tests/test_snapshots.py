@@ -160,7 +160,7 @@ def test_pytorch_panel(snap_compare) -> None:
         screen = pilot.app.screen
         panel = screen.query_one(TorchPanel)
         panel.display = True
-        screen.query_one("#values-scroll").display = False
+        screen.query_one("#values").display = False
         result = run_view("toy_network", dict(screen.lesson.defaults), screen.trace)
         panel.set_result(replace(result, seconds=0.004))
         panel.show_step(screen.lesson.revealed_through(screen.step, screen.trace), screen.trace)

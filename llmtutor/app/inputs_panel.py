@@ -9,14 +9,27 @@ the last valid inputs stay on screen.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import ClassVar
 
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Input, Label, Static
 
 from llmtutor.curriculum import Lesson
 from llmtutor.engine import InputValue, fmt_input
+
+
+class ValueField(Input):
+    """The field of one input. Its keys are listed in the footer: while a text field has
+    focus, Textual hides the lesson's letter keys (they are typed), which would leave the
+    footer empty. Every keystroke recomputes; there is nothing to submit."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("tab", "app.focus_next", "Next field"),
+        Binding("escape", "screen.close", "Done"),
+    ]
 
 
 class InputsPanel(VerticalScroll):
@@ -36,7 +49,7 @@ class InputsPanel(VerticalScroll):
         for spec in self.lesson.input_specs:
             with Horizontal(classes="input-row"):
                 yield Label(spec.symbol or spec.name, classes="input-name")
-                yield Input(
+                yield ValueField(
                     fmt_input(self.initial[spec.name]),
                     id=f"input-{spec.name}",
                     classes="input-field",

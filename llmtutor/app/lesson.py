@@ -7,7 +7,8 @@ of PyTorch (t).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+from collections.abc import Hashable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -25,13 +26,17 @@ from llmtutor.app.inputs_panel import InputsPanel
 from llmtutor.app.messages import QuizScored, StepShown
 from llmtutor.app.quiz import Answer, QuizPrompt, parse_guess, verdict
 from llmtutor.app.torch_panel import TorchPanel
-from llmtutor.app.widgets import WidthAware
+from llmtutor.app.widgets import Draw, Drawing, ScrollingDrawing
 from llmtutor.curriculum import Lesson, LessonFileError, Step, fill, load_lesson
 from llmtutor.engine import InputValue, fmt
 from llmtutor.render import draw_diagram, equations, render_chart, values_table
 
-CHART_MIN_HEIGHT = 9  # lines for a step's chart; more on taller terminals
+CHART_MIN_HEIGHT = 9  # lines for a step's chart; more on taller terminals...
+CHART_FLOOR = 6  # ...and down to this few when the step's text needs the room
+EQUATIONS_ROOM = 5  # lines left for the equations panel: its borders and three lines
+CHROME = 2  # lines of the title bar and the footer
 WATCH_INTERVAL_S = 0.5  # how often --watch looks at the lesson's file
+AHEAD_DELAY_S = 0.03  # the next step is drawn ahead this long after a step shows
 
 
 def _stamp(path: Path) -> tuple[float, int] | None:
@@ -85,6 +90,7 @@ class LessonScreen(Screen[None]):
         self.trace = lesson.compute(self.values)
         # Every name the lesson ever reveals: the diagram reserves rows for them from the start.
         self.all_names = lesson.all_reveals(self.trace)
+        self._version = 0  # counts changes of trace: part of every drawing's key
         self.quiz_on = quiz
         self.answers: dict[tuple[int, str], Answer] = {}
         self.scored = False
@@ -97,20 +103,23 @@ class LessonScreen(Screen[None]):
             yield Static(id="lesson-title")
             yield Static(id="progress")
         if self.lesson.diagram or any(step.chart for step in self.lesson.steps):
-            yield WidthAware(id="figure")
+            yield Drawing(id="figure")
         with Horizontal(id="body"):
             with Vertical(id="story"):
-                yield Static(id="step-text")
+                # The text scrolls only on a terminal too small for it (see tutor.tcss).
+                with VerticalScroll(id="story-text"):
+                    yield Drawing(id="step-text")
                 yield QuizPrompt(id="quiz")
-                yield VerticalScroll(WidthAware(id="equations"), id="equations-scroll")
-            yield VerticalScroll(Static(id="values"), id="values-scroll")
+                # New values are at the end of both lists: they open scrolled to the end.
+                yield ScrollingDrawing(id="equations", follow_end=True)
+            yield ScrollingDrawing(id="values", follow_end=True)
             yield InputsPanel(self.lesson, self.values, id="inputs")
             yield TorchPanel(id="torch")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#equations-scroll").border_title = "Equations"
-        self.query_one("#values-scroll").border_title = "Values"
+        self.query_one("#equations").border_title = "Equations"
+        self.query_one("#values").border_title = "Values"
         for hidden in ("#inputs", "#torch", "#quiz"):
             self.query_one(hidden).display = False
         self.show_step()
@@ -130,39 +139,96 @@ class LessonScreen(Screen[None]):
         lesson, trace, index = self.lesson, self.trace, self.step
         step = lesson.steps[index]
         asking = self._pending_question()
-        new = lesson.reveals(index, trace)
-        if asking is None:
-            revealed = lesson.revealed_through(index, trace)
-        else:
-            # Show what this step reveals before the asked value, hold back the rest until
-            # the prediction is in (the asked value, and anything that would give it away).
-            new = new[: new.index(asking)] if asking in new else []
-            earlier = lesson.revealed_through(index - 1, trace) if index else []
-            revealed = [name for name in earlier if name not in new] + new
+        revealed, new = self._shown(index, asking)
+        # The title bar's two parts keep their widths (the title takes what the progress
+        # leaves), unless the progress text changes length: no layout of the screen.
         self.query_one("#lesson-title", Static).update(
-            Text.assemble((lesson.title, "bold"), ("  ·  ", "dim"), fill(step.title, trace))
+            Text.assemble((lesson.title, "bold"), ("  ·  ", "dim"), fill(step.title, trace)),
+            layout=False,
         )
-        self.query_one("#progress", Static).update(self._progress_text(index))
+        progress = self.query_one("#progress", Static)
+        text = self._progress_text(index)
+        progress.update(text, layout=len(text) != len(str(progress.content)))
         self.post_message(StepShown(lesson.id, index, len(lesson.steps)))
-        self._show_figure(step, revealed, new)
-        self.query_one("#step-text", Static).update(Markdown(fill(step.text, trace)))
+        panels = self._panels(index, revealed, new)
+        for panel_id, (draw, key) in panels.items():
+            self._panel(panel_id).show(draw, key)
+        story = self.query_one("#story-text", VerticalScroll)
+        if story.scroll_y:  # a new text is read from its start
+            story.scroll_to(y=0, animate=False, immediate=True)
         self._show_quiz(step, asking, revealed)
-        baseline = self.baseline
-        self.query_one("#equations", WidthAware).show(
-            lambda width: (
-                equations(trace, revealed, new, width, baseline)
-                if revealed
-                else Text("Nothing computed yet: press → to begin.", style="dim")
-            )
-        )
-        self.query_one("#values", Static).update(
-            values_table(trace, list(lesson.defaults), revealed, new, baseline)
-        )
         torch_panel = self.query_one(TorchPanel)
         if torch_panel.display:
             torch_panel.show_step(revealed, self.trace)
-        # New values are at the end of both lists: bring them into view once laid out.
-        self.call_after_refresh(self._scroll_to_newest)
+        if index + 1 < len(lesson.steps):
+            self._draw_ahead(index + 1)
+
+    def _panel(self, panel_id: str) -> Drawing | ScrollingDrawing:
+        panel = self.query_one(f"#{panel_id}")
+        assert isinstance(panel, Drawing | ScrollingDrawing)
+        return panel
+
+    def _shown(self, index: int, asking: str | None) -> tuple[list[str], list[str]]:
+        """The names on show at step `index` (in order, the newest last) and those the step
+        reveals; while a quiz question is `asking`, what would give its answer away waits."""
+        lesson, trace = self.lesson, self.trace
+        new = lesson.reveals(index, trace)
+        if asking is None:
+            return lesson.revealed_through(index, trace), new
+        # Show what this step reveals before the asked value, hold back the rest until the
+        # prediction is in (the asked value, and anything that would give it away).
+        new = new[: new.index(asking)] if asking in new else []
+        earlier = lesson.revealed_through(index - 1, trace) if index else []
+        return [name for name in earlier if name not in new] + new, new
+
+    def _panels(
+        self, index: int, revealed: list[str], new: list[str]
+    ) -> dict[str, tuple[Draw, Hashable]]:
+        """What each panel shows at step `index`, by panel id: a drawing, and the key it is
+        kept under, made of everything the drawing depends on."""
+        lesson, trace, baseline, step = (
+            self.lesson,
+            self.trace,
+            self.baseline,
+            self.lesson.steps[index],
+        )
+        shown = (self._version, tuple(revealed), tuple(new))
+        story = fill(step.text, trace)
+        panels: dict[str, tuple[Draw, Hashable]] = {
+            "step-text": (lambda width: Markdown(story), ("text", self._version, index)),
+            "equations": (
+                lambda width: (
+                    equations(trace, revealed, new, width, baseline)
+                    if revealed
+                    else Text("Nothing computed yet: press → to begin.", style="dim")
+                ),
+                ("equations", *shown),
+            ),
+            "values": (
+                lambda width: values_table(trace, list(lesson.defaults), revealed, new, baseline),
+                ("values", *shown),
+            ),
+        }
+        # The figure above the text: the lesson's diagram, or else the step's chart.
+        diagram, all_names = lesson.diagram, self.all_names
+        if diagram:
+            panels["figure"] = (
+                lambda width: draw_diagram(diagram, trace, revealed, new, all_names, width),
+                ("diagram", *shown),
+            )
+        elif step.chart:
+            series = [trace.series[name] for name in step.chart if name in trace.series]
+            text = self._panel("step-text").prepare(*panels["step-text"])
+            height = self._chart_height(None if text is None else len(text))
+            panels["figure"] = (
+                lambda width: render_chart(series, width, height, log_y=step.chart_log),
+                ("chart", self._version, index, height),
+            )
+        elif self.query("#figure"):
+            # No chart on this step: an empty figure takes no room. (Hidden instead, it
+            # would have no width to draw the next step's chart ahead at.)
+            panels["figure"] = (lambda width: "", ("no chart",))
+        return panels
 
     def _progress_text(self, index: int) -> str:
         text = f"step {index + 1} of {len(self.lesson.steps)}"
@@ -172,39 +238,45 @@ class LessonScreen(Screen[None]):
             text = f"{score} · {text}"
         return text
 
-    def _scroll_to_newest(self) -> None:
-        for panel in self.query(VerticalScroll):
-            if panel.id in ("equations-scroll", "values-scroll"):
-                panel.scroll_end(animate=False, immediate=True)
+    def _chart_height(self, text_lines: int | None) -> int:
+        """Lines for a step's chart: half the screen, but fewer (down to CHART_FLOOR) when
+        the step's text, `text_lines` long, would not fit under it otherwise."""
+        height = max(CHART_MIN_HEIGHT, self.app.size.height // 2 - 2)
+        if text_lines is not None:
+            room = self.app.size.height - CHROME - text_lines - EQUATIONS_ROOM
+            height = max(CHART_FLOOR, min(height, room))
+        return height
 
-    def _show_figure(self, step: Step, revealed: list[str], new: list[str]) -> None:
-        """The lesson's diagram, or else the step's chart, above the text."""
-        figures = self.query("#figure")
-        if not figures:
-            return
-        figure = figures.first(WidthAware)
-        trace, diagram = self.trace, self.lesson.diagram
-        figure.display = bool(diagram or step.chart)
-        if diagram:
-            figure.show(
-                lambda width: draw_diagram(diagram, trace, revealed, new, self.all_names, width)
-            )
-        elif step.chart:
-            series = [trace.series[name] for name in step.chart if name in trace.series]
-            height = max(CHART_MIN_HEIGHT, self.app.size.height // 2 - 2)
-            figure.show(lambda width: render_chart(series, width, height, log_y=step.chart_log))
+    def on_resize(self) -> None:
+        # A chart's height depends on the screen's and on the text's (the width): drawn
+        # again. The rest of the step redraws itself at its new width.
+        panels = self._panels(self.step, *self._shown(self.step, self._pending_question()))
+        if "figure" in panels:
+            self._panel("figure").show(*panels["figure"])
+
+    @work(exclusive=True, group="draw-ahead", exit_on_error=False)
+    async def _draw_ahead(self, index: int) -> None:
+        """Draw step `index`'s panels while the learner reads the step before, so that →
+        shows it at once. It starts once this step is on screen, and yields after each
+        panel: a key pressed meanwhile waits for one panel's drawing at most, and the next
+        step shown cancels it (exclusive)."""
+        await asyncio.sleep(AHEAD_DELAY_S)
+        drawings = self._panels(index, *self._shown(index, self._pending_question(index)))
+        for panel_id, (draw, key) in drawings.items():
+            self._panel(panel_id).prepare(draw, key)
+            await asyncio.sleep(0)
 
     # --- quiz mode ----------------------------------------------------------------------
 
     def _questions(self, index: int) -> list[str]:
         return [name for name in self.lesson.steps[index].quiz if name in self.trace]
 
-    def _pending_question(self) -> str | None:
+    def _pending_question(self, index: int | None = None) -> str | None:
+        """The first question of step `index` (default: the step on show) not answered."""
         if not self.quiz_on:
             return None
-        return next(
-            (n for n in self._questions(self.step) if (self.step, n) not in self.answers), None
-        )
+        index = self.step if index is None else index
+        return next((n for n in self._questions(index) if (index, n) not in self.answers), None)
 
     def _show_quiz(self, step: Step, asking: str | None, revealed: list[str]) -> None:
         prompt = self.query_one(QuizPrompt)
@@ -261,7 +333,7 @@ class LessonScreen(Screen[None]):
     def action_edit(self) -> None:
         panel = self.query_one(InputsPanel)
         panel.display = not panel.display
-        self.query_one("#values-scroll").display = not panel.display
+        self.query_one("#values").display = not panel.display
         if panel.display:
             self.query_one(TorchPanel).display = False
             panel.query(Input).first().focus()
@@ -281,6 +353,7 @@ class LessonScreen(Screen[None]):
             return
         self.values = values
         self.trace = self.lesson.compute(values)
+        self._version += 1
         self.all_names = self.lesson.all_reveals(self.trace)
         self.show_step()
         torch_panel = self.query_one(TorchPanel)
@@ -294,10 +367,10 @@ class LessonScreen(Screen[None]):
         panel.display = not panel.display
         if panel.display:
             self.query_one(InputsPanel).display = False
-            self.query_one("#values-scroll").display = False
+            self.query_one("#values").display = False
             self._run_torch()
         else:
-            self.query_one("#values-scroll").display = True
+            self.query_one("#values").display = True
 
     def _run_torch(self) -> None:
         panel = self.query_one(TorchPanel)
@@ -351,7 +424,7 @@ class LessonScreen(Screen[None]):
         for panel in (self.query_one(InputsPanel), self.query_one(TorchPanel)):
             if panel.display:  # Escape first closes an open panel
                 panel.display = False
-                self.query_one("#values-scroll").display = True
+                self.query_one("#values").display = True
                 self.set_focus(None)
                 return
         self.dismiss()
@@ -387,6 +460,7 @@ class LessonScreen(Screen[None]):
         if problem or any(name not in lesson.defaults for name in self.values):
             self.values = {}
         self.trace = lesson.compute(self.values)
+        self._version += 1
         self.all_names = lesson.all_reveals(self.trace)
         self.answers.clear()
         self.set_reactive(LessonScreen.step, min(self.step, len(lesson.steps) - 1))

@@ -4,14 +4,28 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, Static
 
 from llmtutor.engine import Quantity, fmt
+
+
+class AnswerField(Input):
+    """The field a prediction is typed in. Its keys are listed in the footer: while a text
+    field has focus, Textual hides the lesson's letter keys (they are typed), which would
+    leave the footer empty."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "submit", "Check"),
+        Binding("escape", "screen.quiz", "Leave quiz"),
+    ]
+
 
 RELATIVE_TOLERANCE = 0.02  # within 2% counts: a prediction, not a tenth decimal place
 ABSOLUTE_TOLERANCE = 1e-9
@@ -72,7 +86,7 @@ class QuizPrompt(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(id="quiz-question")
-        yield Input(placeholder="your prediction, then Enter", id="quiz-answer")
+        yield AnswerField(placeholder="your prediction, then Enter", id="quiz-answer")
         yield Static(id="quiz-feedback")
 
     def ask(self, quantity: Quantity, known: str) -> None:

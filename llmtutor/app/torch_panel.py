@@ -6,13 +6,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
-from textual.containers import VerticalScroll
-from textual.widgets import Static
 
+from llmtutor.app.widgets import ScrollingDrawing
 from llmtutor.engine import Trace, fmt
 
 
@@ -20,16 +19,16 @@ def agrees(torch_value: float, engine_value: float) -> bool:
     return math.isclose(torch_value, engine_value, rel_tol=1e-6, abs_tol=1e-9)
 
 
-class TorchPanel(VerticalScroll):
+class TorchPanel(ScrollingDrawing):
     def __init__(self, id: str) -> None:
-        super().__init__(Static(id="torch-content"), id=id)
+        super().__init__(id=id)
         self.result: Any = None
 
     def on_mount(self) -> None:
         self.border_title = "Same numbers, in PyTorch"
 
-    def _show(self, renderable: Any) -> None:
-        self.query_one("#torch-content", Static).update(renderable)
+    def _show(self, renderable: RenderableType) -> None:
+        self.show(lambda width: renderable)
 
     def loading_state(self) -> None:
         self._show(
@@ -68,5 +67,6 @@ class TorchPanel(VerticalScroll):
         )
         if not names:
             header.append("\nIts values appear here as the steps reveal them.")
-        code = Syntax(self.result.code, "python", theme="ansi_dark", word_wrap=False)
+        # Wrapped, not cut: the panel shares the screen with the lesson and is often narrow.
+        code = Syntax(self.result.code, "python", theme="ansi_dark", word_wrap=True)
         self._show(Group(header, table, Text(""), code))

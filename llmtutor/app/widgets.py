@@ -1,40 +1,228 @@
-"""Widgets that lay the shared renderers out at the width they are given."""
+"""Widgets that draw the shared renderers at the width they are given, once per change.
+
+The renderers decide how to use the room (one-line or wrapped equations, a diagram spread
+over a wide terminal); these widgets only tell them how much room there is. What a renderer
+draws is kept as lines (Textual's Line API), so a step is rendered once, not once to measure
+its height and again to paint it as a widget holding a Rich renderable is, and a drawing
+prepared ahead of time (the next step's) costs nothing to show.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 
 from rich.console import RenderableType
+from rich.segment import Segment
 from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 from textual.widget import Widget
 
+Draw = Callable[[int], RenderableType]  # what to show, given the width in cells
+MIN_WIDTH = 20  # narrower than this, a drawing is made at this width and cut
+TEXT_WIDTH = 80  # the width `Lines.text` draws at when nothing was drawn yet
 
-class WidthAware(Widget):
-    """Shows what a function draws for the widget's current width, redrawn on resize.
 
-    The renderers decide how to use the room (one-line or wrapped equations, a diagram
-    spread over a wide terminal); this widget only tells them how much room there is.
+def _nothing(width: int) -> RenderableType:
+    return ""
+
+
+class Lines:
+    """Drawings as strips, drawn by `owner`'s console at a width, kept by (key, width).
+
+    The drawing on show is the last one given to `replace`; `prepare` draws another ahead
+    of time. A drawing given no key is never found again: it is drawn anew when shown.
     """
 
-    DEFAULT_CSS = "WidthAware { height: auto; }"
+    def __init__(self, owner: Widget, keep: int = 8) -> None:
+        self.owner = owner
+        self.keep = keep  # how many drawings (key and width) are kept
+        self._draw: Draw = _nothing
+        self._key: Hashable = object()
+        self._drawn: OrderedDict[tuple[Hashable, int], list[Strip]] = OrderedDict()
+        self._last_width = 0  # the width last drawn at, for `text`
+
+    def replace(self, draw: Draw, key: Hashable = None) -> None:
+        self._draw = draw
+        self._key = object() if key is None else key
+
+    def at(self, width: int) -> list[Strip]:
+        """The drawing on show, at `width`."""
+        return self.drawing(self._key, self._draw, width)
+
+    def drawing(self, key: Hashable, draw: Draw, width: int) -> list[Strip]:
+        """The drawing kept under `key` at `width`, drawn by `draw` if it is not kept."""
+        entry = (key, width)
+        strips = self._drawn.get(entry)
+        if strips is None:
+            strips = _render(self.owner, draw(max(MIN_WIDTH, width)), width)
+            self._drawn[entry] = strips
+            while len(self._drawn) > self.keep:
+                self._drawn.popitem(last=False)
+        else:
+            self._drawn.move_to_end(entry)
+        self._last_width = width or self._last_width
+        return strips
+
+    @property
+    def text(self) -> str:
+        """The drawing on show as plain text, at the width last drawn at (for tests)."""
+        width = self._last_width or TEXT_WIDTH
+        return "\n".join(strip.text.rstrip() for strip in self.at(width))
+
+
+def _render(widget: Widget, renderable: RenderableType, width: int) -> list[Strip]:
+    """`renderable` drawn by the app's console at `width`, one strip per line, each padded
+    or cut to exactly `width` cells."""
+    if width <= 0 or renderable == "":  # nothing takes no lines (Rich would give one)
+        return []
+    app = widget.app
+    options = app.console_options.update(highlight=False, width=width)
+    segments = app.console.render(renderable, options)
+    lines = Segment.split_and_crop_lines(segments, width, include_new_lines=False, pad=True)
+    return [Strip(line, width) for line in lines]
+
+
+def lay_out_now(widget: Widget) -> None:
+    """Have the screen lay `widget` out again in the very frame that paints its change.
+
+    `widget.refresh(layout=True)` reaches the screen as a message, which can come after the
+    screen has painted the other changes of a step: one frame would show a new drawing at
+    its old height, the next lay it out. This does at once what Textual does when it
+    handles that message (a new key for the widget's cached box model, and the cached
+    arrangements up to the first ancestor whose size does not depend on its children),
+    then asks the screen itself for a layout. Those are private names of Textual: it is
+    pinned, and the tests and `benchmarks/navigation.py --check` would show a change.
+    """
+    for node in (widget, *widget.ancestors):
+        if not isinstance(node, Widget):
+            break
+        node._clear_arrangement_cache()
+        node._layout_updates += 1
+        if node is not widget and not node.styles.auto_dimensions:
+            break
+    widget.screen.refresh(layout=True)
+
+
+class _Drawn:
+    """What both kinds of drawing widget share: their lines and the width they draw at."""
+
+    lines: Lines
+
+    @property
+    def drawing_width(self) -> int:
+        raise NotImplementedError
+
+    def prepare(self, draw: Draw, key: Hashable) -> list[Strip] | None:
+        """Draw `draw` now at the present width, to be shown later under `key`; its lines,
+        or None before the widget is laid out (there is no width to draw at)."""
+        width = self.drawing_width
+        return self.lines.drawing(key, draw, width) if width > 0 else None
+
+
+class Drawing(_Drawn, Widget):
+    """A drawing as tall as it needs to be (`height: auto`), redrawn when its width changes.
+
+    A new drawing of the same height repaints only this widget; a new height lays the
+    screen out again, in the same frame.
+    """
+
+    DEFAULT_CSS = "Drawing { height: auto; }"
 
     def __init__(self, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._draw: Callable[[int], RenderableType] = lambda width: ""
-        self._layout_width = 0  # the width the layout is measuring us at, if it is
+        self.lines = Lines(self)
 
-    def show(self, draw: Callable[[int], RenderableType]) -> None:
-        self._draw = draw
-        self.clear_cached_dimensions()  # the new drawing may be taller or shorter
-        self.refresh(layout=True)
+    @property
+    def drawing_width(self) -> int:
+        """The width drawings are made at: 0 until the widget is laid out."""
+        return self.content_region.width
+
+    def show(self, draw: Draw, key: Hashable = None) -> None:
+        """Show `draw`'s drawing; one prepared under `key` is not drawn again."""
+        width = self.drawing_width
+        height = len(self.lines.at(width)) if width else None
+        self.lines.replace(draw, key)
+        self.refresh()
+        if height is None or len(self.lines.at(width)) != height:
+            self.clear_cached_dimensions()  # Textual keeps the last height it measured
+            lay_out_now(self)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        # Measure the drawing at the width being laid out, not the width we had before.
-        self._layout_width = width
-        try:
-            return super().get_content_height(container, viewport, width)
-        finally:
-            self._layout_width = 0
+        return len(self.lines.at(width))
 
-    def render(self) -> RenderableType:
-        return self._draw(max(20, self._layout_width or self.size.width))
+    def render_line(self, y: int) -> Strip:
+        width = self.drawing_width
+        strips = self.lines.at(width)
+        strip = strips[y] if y < len(strips) else Strip.blank(width)
+        return strip.apply_style(self.rich_style)
+
+
+class ScrollingDrawing(_Drawn, ScrollView):
+    """A drawing in a panel of its own size that scrolls when the drawing is taller.
+
+    With `follow_end`, each new drawing opens scrolled to its end, where a lesson puts what
+    the step just revealed, in the same frame as the drawing itself. The vertical scrollbar
+    is always there (`overflow-y: scroll`): the drawing's width does not depend on its own
+    height, and a scrollbar appearing cannot make the screen lay itself out again.
+    """
+
+    DEFAULT_CSS = "ScrollingDrawing { overflow-y: scroll; overflow-x: hidden; }"
+
+    def __init__(self, id: str | None = None, follow_end: bool = False) -> None:
+        super().__init__(id=id)
+        self.lines = Lines(self)
+        self.follow_end = follow_end
+
+    @property
+    def drawing_width(self) -> int:
+        """The width drawings are made at: 0 until the widget is laid out (or if hidden)."""
+        return self.scrollable_content_region.width
+
+    def show(self, draw: Draw, key: Hashable = None) -> None:
+        """Show a new drawing, from its end with `follow_end`, else from its top; one
+        prepared under `key` is not drawn again."""
+        self.lines.replace(draw, key)
+        self._fit(scroll=True)
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        # Textual calls this while it lays the screen out, before it paints: fitting here
+        # (drawn again at a new width, kept at the end of a new height) paints the panel
+        # right in that frame, where a resize event would only come after it.
+        resized = super()._size_updated(size, virtual_size, container_size, layout)
+        if resized:
+            self._fit(scroll=self.follow_end)
+        return resized
+
+    def on_show(self) -> None:
+        self._fit(scroll=True)  # a drawing shown while the panel was hidden
+
+    def _fit(self, scroll: bool) -> None:
+        """Scroll over as many lines as the drawing has at the width there is, and with
+        `scroll`, go to its end (`follow_end`) or top."""
+        width = self.drawing_width
+        if width <= 0:
+            return  # hidden, or not laid out yet: it comes here again when it is
+        height = len(self.lines.at(width))
+        size = Size(width, height)
+        if size != self.virtual_size:
+            # Not `self.virtual_size = size`, which lays out the whole screen: the panel's
+            # own size is unchanged, only what it scrolls over.
+            self.set_reactive(ScrollingDrawing.virtual_size, size)
+            self._scroll_update(size)
+        if scroll:
+            end = max(0, height - self.scrollable_content_region.height)
+            # force: scrolling is allowed only once Textual has seen the new size
+            target = end if self.follow_end else 0
+            self.scroll_to(y=target, animate=False, immediate=True, force=True)
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        width = self.drawing_width
+        strips = self.lines.at(width)
+        index = y + self.scroll_offset.y
+        strip = strips[index] if index < len(strips) else Strip.blank(width)
+        return strip.apply_style(self.rich_style)
