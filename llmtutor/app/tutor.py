@@ -6,6 +6,7 @@ QuizScored) and the app records it and saves it at once.
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import ClassVar, Literal
 
@@ -94,6 +95,7 @@ class TutorApp(App[None]):
                 )
             )
         self.call_after_refresh(self._check_size)
+        self.call_after_refresh(gc.freeze)
 
     def on_resize(self, event: events.Resize) -> None:
         self.call_after_refresh(self._check_size)
