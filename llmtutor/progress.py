@@ -31,7 +31,8 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -252,14 +253,22 @@ class Progress:
         return data
 
     def save(self) -> Notice | None:
-        """Write the file atomically (a temporary file beside it, then a rename).
+        """Write the file now (see `write`)."""
+        return self.write(self.serialized())
+
+    def serialized(self) -> str:
+        """The file's text for the progress as it is now."""
+        return json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n"
+
+    def write(self, text: str) -> Notice | None:
+        """Write `text` (from `serialized`) to the file atomically: a temporary file beside
+        it, flushed to the disk, then a rename.
 
         If that fails, saving stops for the session and the notice says so; later calls
         return None, so the learner hears about it once.
         """
         if self.path is None or not self.can_save:
             return None
-        text = json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n"
         directory = self.path.parent
         try:
             directory.mkdir(parents=True, exist_ok=True)
@@ -283,6 +292,38 @@ class Progress:
                 "but won't remember where you were."
             )
         return None
+
+
+class BackgroundSaver:
+    """Saves a Progress on a thread of its own, so that a slow disk (the flush to it can
+    take tens of milliseconds) never holds up the interface, which saves at every step.
+
+    `save` takes the text to write at once; writes happen in order, and one that a newer
+    save has overtaken is skipped. A failure's notice goes to `on_notice`, from the saving
+    thread. `close` waits for the last write.
+    """
+
+    def __init__(self, progress: Progress, on_notice: Callable[[Notice], None]) -> None:
+        self.progress = progress
+        self.on_notice = on_notice
+        self._saves = 0  # how many saves were asked for: the newest one is written
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llmtutor-save")
+
+    def save(self) -> None:
+        if self.progress.path is None or not self.progress.can_save:
+            return
+        self._saves += 1
+        self._thread.submit(self._write, self._saves, self.progress.serialized())
+
+    def _write(self, number: int, text: str) -> None:
+        if number != self._saves:
+            return  # a newer save follows
+        notice = self.progress.write(text)
+        if notice:
+            self.on_notice(notice)
+
+    def close(self) -> None:
+        self._thread.shutdown(wait=True)
 
 
 def load_progress(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from llmtutor.progress import (
     FILE_NAME,
     MAX_BYTES,
     STATE_DIR_ENV,
+    BackgroundSaver,
     Progress,
     Score,
     default_state_dir,
@@ -327,3 +329,46 @@ def test_a_read_only_state_dir_means_no_saving_and_one_notice(tmp_path: Path) ->
         assert os.listdir(directory) == []
     finally:
         directory.chmod(0o700)
+
+
+def test_the_background_saver_never_waits_for_the_disk_and_writes_the_newest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    progress, _ = Progress.load(tmp_path / FILE_NAME)
+    writing, disk_free = threading.Event(), threading.Event()
+    written: list[str] = []
+    write = Progress.write
+
+    def slow_write(self: Progress, text: str) -> str | None:
+        writing.set()
+        disk_free.wait(timeout=10)  # a disk that holds every write until released
+        written.append(text)
+        return write(self, text)
+
+    monkeypatch.setattr(Progress, "write", slow_write)
+    saver = BackgroundSaver(progress, on_notice=lambda notice: None)
+    for step in range(5):
+        progress.record_step("adam", step, 9)
+        saver.save()  # returns while the first write is still held
+        if step == 0:
+            assert writing.wait(timeout=10)
+    assert written == []
+    disk_free.set()
+    saver.close()
+    # The first save was already being written; of the four queued behind it, only the
+    # newest is: the file ends with the last step shown.
+    assert len(written) == 2
+    assert Progress.load(tmp_path / FILE_NAME)[0].last_step("adam") == 4
+
+
+def test_the_background_saver_reports_a_failure_once(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    progress, _ = Progress.load(blocker / "state" / FILE_NAME)
+    notices: list[str] = []
+    saver = BackgroundSaver(progress, on_notice=notices.append)
+    for step in range(3):
+        progress.record_step("adam", step, 9)
+        saver.save()
+    saver.close()
+    assert len(notices) == 1 and "save progress" in notices[0]

@@ -19,3 +19,11 @@ class QuizScored(Message):
     def __init__(self, lesson_id: str, right: int, asked: int) -> None:
         super().__init__()
         self.lesson_id, self.right, self.asked = lesson_id, right, asked
+
+
+class ProgressNotice(Message):
+    """Saving the progress failed (posted from the saving thread): say so, once."""
+
+    def __init__(self, notice: str) -> None:
+        super().__init__()
+        self.notice = notice

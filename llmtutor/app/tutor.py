@@ -16,11 +16,11 @@ from textual.binding import Binding, BindingType
 from textual.command import CommandPalette, Provider
 
 from llmtutor.app.home import HomeScreen
-from llmtutor.app.messages import QuizScored, StepShown
+from llmtutor.app.messages import ProgressNotice, QuizScored, StepShown
 from llmtutor.app.too_small import TooSmallScreen
 from llmtutor.curriculum import Catalog, Lesson, LessonFileError, TrainingLesson
 from llmtutor.engine import InputValue
-from llmtutor.progress import Progress, load_progress
+from llmtutor.progress import BackgroundSaver, Progress, load_progress
 from llmtutor.run_settings import RunSettings
 
 StateDir = Path | Literal["auto"] | None
@@ -63,6 +63,7 @@ class TutorApp(App[None]):
         self.catalog = catalog
         self.state_dir = state_dir
         self.progress = Progress.in_memory()  # replaced by the saved progress on mount
+        self._saver: BackgroundSaver | None = None
         self._start_lesson = lesson
         self._start_step = step
         self._start_values = values or {}
@@ -188,9 +189,19 @@ class TutorApp(App[None]):
         self._save()
 
     def _save(self) -> None:
-        notice = self.progress.save()  # a notice once, if saving fails; then it stops trying
-        if notice:
-            self._warn(notice)
+        if self._saver is None or self._saver.progress is not self.progress:
+            self._saver = BackgroundSaver(self.progress, self._notice_from_saver)
+        self._saver.save()
+
+    def _notice_from_saver(self, notice: str) -> None:
+        self.post_message(ProgressNotice(notice))  # from the saving thread: thread-safe
+
+    def on_progress_notice(self, message: ProgressNotice) -> None:
+        self._warn(message.notice)  # once: then saving stops for the session
+
+    def on_unmount(self) -> None:
+        if self._saver is not None:
+            self._saver.close()  # the last step shown is on disk before the tutor ends
 
     def _warn(self, notice: str) -> None:
         self.notify(notice, title="Progress", severity="warning", timeout=10)
