@@ -34,8 +34,10 @@ import asyncio
 import io
 import os
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -150,7 +152,9 @@ async def step_through(
     step to settle and for the app to finish its work (drawing the next step ahead), as a
     learner reading the step does; else press again as soon as the step is on screen, as
     a held-down key does."""
-    app = create_app(catalog, lesson=lesson, step=0)
+    # Progress is saved at every step, as for a learner (in a folder of its own).
+    state_dir = Path(tempfile.mkdtemp(prefix="llmtutor-bench-"))
+    app = create_app(catalog, lesson=lesson, step=0, state_dir=state_dir)
     presses: list[Press] = []
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()

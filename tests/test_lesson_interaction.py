@@ -256,3 +256,20 @@ def test_every_step_shows_its_whole_text_and_the_newest_values(lesson_id: str) -
                     assert any(newest in line for line in visible), f"{where}: {newest}"
 
     asyncio.run(scenario())
+
+
+def test_a_new_theme_redraws_the_panels_in_its_colours() -> None:
+    async def scenario() -> None:
+        app = lesson_app("backprop", step=4)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            values = app.screen.query_one("#values")
+            before = values.render_line(0)
+            app.theme = "textual-light"
+            await pilot.pause()
+            after = values.render_line(0)
+            assert after.text == before.text
+            assert [s.style for s in after] != [s.style for s in before]
+            assert all(s.style and s.style.color == values.rich_style.color for s in after)
+
+    asyncio.run(scenario())

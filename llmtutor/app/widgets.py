@@ -65,6 +65,10 @@ class Lines:
         self._last_width = width or self._last_width
         return strips
 
+    def forget(self) -> None:
+        """Drop every drawing kept (their colours changed: another theme)."""
+        self._drawn.clear()
+
     @property
     def text(self) -> str:
         """The drawing on show as plain text, at the width last drawn at (for tests)."""
@@ -73,15 +77,16 @@ class Lines:
 
 
 def _render(widget: Widget, renderable: RenderableType, width: int) -> list[Strip]:
-    """`renderable` drawn by the app's console at `width`, one strip per line, each padded
-    or cut to exactly `width` cells."""
+    """`renderable` drawn by the app's console at `width` in `widget`'s colours, one strip
+    per line, each padded or cut to exactly `width` cells."""
     if width <= 0 or renderable == "":  # nothing takes no lines (Rich would give one)
         return []
     app = widget.app
     options = app.console_options.update(highlight=False, width=width)
     segments = app.console.render(renderable, options)
     lines = Segment.split_and_crop_lines(segments, width, include_new_lines=False, pad=True)
-    return [Strip(line, width) for line in lines]
+    style = widget.rich_style
+    return [Strip(line, width).apply_style(style) for line in lines]
 
 
 def lay_out_now(widget: Widget) -> None:
@@ -106,9 +111,21 @@ def lay_out_now(widget: Widget) -> None:
 
 
 class _Drawn:
-    """What both kinds of drawing widget share: their lines and the width they draw at."""
+    """What both kinds of drawing widget share: their lines and the width they draw at.
+
+    The lines are drawn in the widget's colours once (not styled again at each paint), so
+    they are drawn again when the theme changes."""
 
     lines: Lines
+
+    def on_mount(self) -> None:
+        assert isinstance(self, Widget)
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _theme_changed(self, theme: object) -> None:
+        assert isinstance(self, Widget)
+        self.lines.forget()
+        self.refresh()
 
     @property
     def drawing_width(self) -> int:
@@ -155,8 +172,7 @@ class Drawing(_Drawn, Widget):
     def render_line(self, y: int) -> Strip:
         width = self.drawing_width
         strips = self.lines.at(width)
-        strip = strips[y] if y < len(strips) else Strip.blank(width)
-        return strip.apply_style(self.rich_style)
+        return strips[y] if y < len(strips) else Strip.blank(width, self.rich_style)
 
 
 class ScrollingDrawing(_Drawn, ScrollView):
@@ -224,5 +240,4 @@ class ScrollingDrawing(_Drawn, ScrollView):
         width = self.drawing_width
         strips = self.lines.at(width)
         index = y + self.scroll_offset.y
-        strip = strips[index] if index < len(strips) else Strip.blank(width)
-        return strip.apply_style(self.rich_style)
+        return strips[index] if index < len(strips) else Strip.blank(width, self.rich_style)
