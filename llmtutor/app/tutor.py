@@ -14,6 +14,7 @@ from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette, Provider
+from textual.timer import Timer
 
 from llmtutor.app.home import HomeScreen
 from llmtutor.app.messages import ProgressNotice, QuizScored, StepShown
@@ -24,6 +25,7 @@ from llmtutor.progress import BackgroundSaver, Progress, load_progress
 from llmtutor.run_settings import RunSettings
 
 StateDir = Path | Literal["auto"] | None
+SAVE_DELAY_S = 0.3  # progress is saved once the learner has stayed on a step this long
 
 
 def _lesson_commands() -> type[Provider]:
@@ -64,6 +66,7 @@ class TutorApp(App[None]):
         self.state_dir = state_dir
         self.progress = Progress.in_memory()  # replaced by the saved progress on mount
         self._saver: BackgroundSaver | None = None
+        self._save_timer: Timer | None = None
         self._start_lesson = lesson
         self._start_step = step
         self._start_values = values or {}
@@ -182,13 +185,18 @@ class TutorApp(App[None]):
 
     def on_step_shown(self, message: StepShown) -> None:
         if self.progress.record_step(message.lesson_id, message.step, message.total):
-            self._save()
+            # Saved once the learner stays on a step, not at each of a run of key presses,
+            # and never while the step is being drawn.
+            if self._save_timer is not None:
+                self._save_timer.stop()
+            self._save_timer = self.set_timer(SAVE_DELAY_S, self._save)
 
     def on_quiz_scored(self, message: QuizScored) -> None:
         self.progress.record_quiz(message.lesson_id, message.right, message.asked)
         self._save()
 
     def _save(self) -> None:
+        self._save_timer = None
         if self._saver is None or self._saver.progress is not self.progress:
             self._saver = BackgroundSaver(self.progress, self._notice_from_saver)
         self._saver.save()
@@ -200,6 +208,9 @@ class TutorApp(App[None]):
         self._warn(message.notice)  # once: then saving stops for the session
 
     def on_unmount(self) -> None:
+        if self._save_timer is not None:  # a step shown just before the tutor ends
+            self._save_timer.stop()
+            self._save()
         if self._saver is not None:
             self._saver.close()  # the last step shown is on disk before the tutor ends
 
