@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import io
 import os
 import sys
@@ -152,8 +153,10 @@ async def step_through(
     step to settle and for the app to finish its work (drawing the next step ahead), as a
     learner reading the step does; else press again as soon as the step is on screen, as
     a held-down key does."""
-    # Progress is saved at every step, as for a learner (in a folder of its own).
+    # Progress is saved, as for a learner (in a folder of its own); the collector is off
+    # until the first screen, as the `llmtutor` command has it (see llmtutor.launch).
     state_dir = Path(tempfile.mkdtemp(prefix="llmtutor-bench-"))
+    gc.disable()
     app = create_app(catalog, lesson=lesson, step=0, state_dir=state_dir)
     presses: list[Press] = []
     async with app.run_test(size=SIZE) as pilot:

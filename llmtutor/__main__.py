@@ -1,3 +1,3 @@
-from llmtutor.cli import main
+from llmtutor.launch import main
 
 main()

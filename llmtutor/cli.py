@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -284,6 +285,8 @@ def train_command(
 
 def _train_plain(runs: list[RunSettings]) -> int:
     from llmtutor.train_plain import run_plain
+
+    gc.enable()  # off while starting (llmtutor.launch); a long run needs it
 
     return run_plain(runs, sys.stdout)
 

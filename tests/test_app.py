@@ -360,3 +360,20 @@ def test_the_palette_opens_a_step_with_the_keyboard() -> None:
             assert screen.lesson.steps[screen.step].title == "Back to the first weight"
 
     run(scenario)
+
+
+def test_the_app_turns_the_collector_back_on_after_its_first_screen() -> None:
+    import gc
+
+    async def scenario() -> None:
+        app = create_app(CATALOG)
+        gc.disable()  # as llmtutor.launch starts the command
+        try:
+            async with app.run_test(size=(80, 24)) as pilot:
+                await pilot.pause()
+                assert gc.isenabled() and gc.get_freeze_count() > 0
+        finally:
+            gc.enable()
+            gc.unfreeze()
+
+    run(scenario)

@@ -63,3 +63,20 @@ def test_engine_and_lessons_know_no_ui() -> None:
         """
     )
     assert not {"textual", "rich", "torch"} & {name.split(".")[0] for name in loaded}
+
+
+def test_the_command_collects_no_garbage_while_starting_and_does_after() -> None:
+    # llmtutor.launch (the console script) turns the collector off before anything is
+    # imported; the command's end, or the app's first screen, turns it back on.
+    loaded = modules_after(
+        """
+        import gc, sys
+        import llmtutor.cli
+        states = []
+        llmtutor.cli.main = lambda: states.append(gc.isenabled())
+        from llmtutor.launch import main
+        main()
+        assert states == [False] and gc.isenabled(), states
+        """
+    )
+    assert "llmtutor.launch" in loaded
