@@ -186,12 +186,8 @@ class LessonScreen(Screen[None]):
     ) -> dict[str, tuple[Draw, Hashable]]:
         """What each panel shows at step `index`, by panel id: a drawing, and the key it is
         kept under, made of everything the drawing depends on."""
-        lesson, trace, baseline, step = (
-            self.lesson,
-            self.trace,
-            self.baseline,
-            self.lesson.steps[index],
-        )
+        lesson, trace, baseline = self.lesson, self.trace, self.baseline
+        step = lesson.steps[index]
         shown = (self._version, tuple(revealed), tuple(new))
         story = fill(step.text, trace)
         panels: dict[str, tuple[Draw, Hashable]] = {
