@@ -377,3 +377,27 @@ def test_the_app_turns_the_collector_back_on_after_its_first_screen() -> None:
             gc.unfreeze()
 
     run(scenario)
+
+
+def test_keys_typed_ahead_on_the_home_screen_are_handled_in_order() -> None:
+    # ↓ ↓ ↓ Enter arriving at once (typed ahead, or sent by a script) opens the fourth
+    # lesson, not the one highlighted when Enter arrived.
+    from textual import events
+
+    async def scenario() -> None:
+        app = create_app(CATALOG)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            driver = app._driver
+            assert driver is not None
+            for key in ("down", "down", "down", "enter"):
+                event = events.Key(key, None)
+                event.set_sender(app)
+                driver.send_message(event)
+            await pilot.pause()
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, LessonScreen)
+            assert screen.lesson.id == CATALOG.entries[3].id
+
+    run(scenario)

@@ -149,3 +149,33 @@ def test_restart_dialog_checks_its_fields() -> None:
             await _wait_for(screen, pilot, {"finished"}, 60)
 
     asyncio.run(scenario())
+
+
+def test_a_value_typed_then_enter_at_once_restarts_with_the_whole_value() -> None:
+    from textual import events
+
+    async def scenario() -> None:
+        app = training_app(RunSettings(steps=20, device="cpu"))
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, TrainScreen)
+            await pilot.press("r")
+            await pilot.pause()
+            dialog = app.screen
+            field = dialog.query_one("#setting-lr")
+            field.value = ""
+            field.focus()
+            await pilot.pause()
+            driver = app._driver
+            assert driver is not None
+            for key, character in [*((c, c) for c in "0.05"), ("enter", None)]:
+                event = events.Key("full_stop" if key == "." else key, character)
+                event.set_sender(app)
+                driver.send_message(event)
+            await pilot.pause()
+            await pilot.pause()
+            assert app.screen is screen
+            assert screen.settings.lr == 0.05
+            await _wait_for(screen, pilot, {"finished"}, 60)
+
+    asyncio.run(scenario())

@@ -74,9 +74,18 @@ def continue_target(catalog: Catalog, progress: Progress) -> tuple[Lesson, int] 
     return None
 
 
+class LessonList(OptionList):
+    """The list of lessons; Enter opens the highlighted one (shown in the footer).
+
+    Enter is the list's own key, not a priority key of the screen: keys typed ahead
+    (↓ ↓ Enter) are then handled in order, where a priority Enter ran before the list had
+    moved its cursor and opened the lesson that was highlighted before."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "select", "Open")]
+
+
 class HomeScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open", "Open", priority=True),
         Binding("c", "continue", "Continue", tooltip="Continue where you left off"),
         Binding("q", "app.quit", "Quit"),
         Binding("escape", "app.quit", "Quit", show=False),
@@ -93,7 +102,7 @@ class HomeScreen(Screen[None]):
             Text.assemble(("llmtutor", "bold"), "  ·  how language models learn"), id="home-title"
         )
         yield Static(self._intro(self._finished() == len(self.catalog.lessons)), id="home-intro")
-        options = OptionList(
+        options = LessonList(
             *[
                 Option(_lesson_label(number, lesson, LABEL_WIDTH, self.progress), id=lesson.id)
                 for number, lesson in enumerate(self.catalog.entries, start=1)
@@ -176,11 +185,6 @@ class HomeScreen(Screen[None]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self._open(event.option.id)
-
-    def action_open(self) -> None:
-        options = self.query_one(OptionList)
-        if options.highlighted is not None:
-            self._open(options.get_option_at_index(options.highlighted).id)
 
     def action_continue(self) -> None:
         target = continue_target(self.catalog, self.progress)

@@ -20,10 +20,18 @@ FIELDS = (
 )
 
 
+class SettingField(Input):
+    """A setting's field. Enter restarts the run from the field itself, after the keys
+    typed before it: as a priority key of the dialog it ran first, and a value typed
+    quickly (`0.01` then Enter) could be read without its last characters."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "screen.apply", "Restart")]
+
+
 class SettingsDialog(ModalScreen[RunSettings | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel"),
-        Binding("enter", "apply", "Restart", priority=True),
+        Binding("enter", "apply", "Restart"),
     ]
 
     def __init__(self, settings: RunSettings) -> None:
@@ -38,7 +46,7 @@ class SettingsDialog(ModalScreen[RunSettings | None]):
                     yield Label(label)
                     value = getattr(self.settings, name)
                     text = f"{value:g}" if isinstance(value, float) else str(value)
-                    yield Input(text, placeholder=hint, id=f"setting-{name}")
+                    yield SettingField(text, placeholder=hint, id=f"setting-{name}")
             yield Static(id="settings-error")
             yield Static("Enter restarts · Escape cancels", id="settings-help")
 
