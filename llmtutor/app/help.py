@@ -17,7 +17,7 @@ from textual.content import Content
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
-from textual.widgets import Input, Static, TextArea
+from textual.widgets import Input, OptionList, Static, TextArea
 
 # A title and a few words for each screen's keys; a screen missing here gets its
 # class name and the first line of its docstring.
@@ -55,13 +55,19 @@ def own_bindings(node: type[DOMNode]) -> list[Binding]:
 
 
 def widget_bindings(node: type[DOMNode]) -> list[Binding]:
-    """The bindings of a widget's nearest class that declares any (a list's cursor keys,
-    say, without the scrolling keys it inherits and overrides)."""
+    """The bindings of a widget: those its llmtutor classes declare, then those of the
+    nearest Textual class that declares any (a list's cursor keys, say, without the
+    scrolling keys it inherits and overrides). A key declared twice is listed once, as the
+    class nearest the widget has it (the lessons list's Enter opens, not selects)."""
+    bindings: list[Binding] = []
     for cls in node.__mro__:
         declared = cls.__dict__.get("BINDINGS")
         if declared:
-            return list(Binding.make_bindings(declared))
-    return []
+            keys = {binding.key for binding in bindings}
+            bindings += [b for b in Binding.make_bindings(declared) if b.key not in keys]
+            if not cls.__module__.startswith("llmtutor."):
+                break
+    return bindings
 
 
 def key_rows(
@@ -132,8 +138,7 @@ def _describe(cls: type) -> tuple[str, str]:
 
 
 def _focused_title(widget: Widget) -> str:
-    name = type(widget).__name__
-    if name == "OptionList":
+    if isinstance(widget, OptionList):
         return "In the list"
     if widget.border_title:
         return f"In the {widget.border_title} panel"
