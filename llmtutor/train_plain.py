@@ -29,7 +29,7 @@ def run_plain(settings_list: Sequence[RunSettings], file: TextIO) -> int:
         Progress,
         Sample,
         Started,
-        TrainConfig,
+        config_for,
         default_threads,
         train,
     )
@@ -39,15 +39,8 @@ def run_plain(settings_list: Sequence[RunSettings], file: TextIO) -> int:
     curves: list[Series] = []
     status = 0
     for settings in settings_list:
-        config = TrainConfig(
-            steps=settings.steps,
-            lr=settings.lr,
-            seed=settings.seed,
-            optimizer=settings.optimizer,
-            device=settings.device,
-            sample_every=0,  # samples are for the screen; here only the final text
-            watch=None,
-        )
+        # Samples are for the screen; here only the final text.
+        config = config_for(settings, sample_every=0, watch=None)
         curve = LiveSeries(settings.label(), x_label="step", y_label="loss")
         for event in train(config):
             if isinstance(event, Started):

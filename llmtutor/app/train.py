@@ -149,17 +149,10 @@ class TrainScreen(Screen[None]):
         try:
             import torch
 
-            from llmtutor.training import TrainConfig, default_threads, train
+            from llmtutor.training import config_for, default_threads, train
 
             torch.set_num_threads(default_threads())
-            config = TrainConfig(
-                steps=settings.steps,
-                lr=settings.lr,
-                seed=settings.seed,
-                optimizer=settings.optimizer,
-                device=settings.device,
-            )
-            for event in train(config, stop=stop, pause=pause):
+            for event in train(config_for(settings), stop=stop, pause=pause):
                 self.post_message(TrainingEvent(run, event))
                 if worker.is_cancelled:
                     stop.set()

@@ -19,7 +19,7 @@ from llmtutor.training.loop import (
     generate,
     train,
 )
-from llmtutor.training.model import TinyTransformer, TrainConfig
+from llmtutor.training.model import TinyTransformer, TrainConfig, config_for
 
 __all__ = [
     "TEXT",
@@ -38,6 +38,7 @@ __all__ = [
     "WatchedParameter",
     "build",
     "choose_device",
+    "config_for",
     "decode",
     "default_threads",
     "describe",

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from llmtutor.run_settings import OPTIMIZERS, RunSettings
 from llmtutor.training.data import VOCAB_SIZE, unknown_characters
-
-OPTIMIZERS = ("adam", "sgd")
 
 
 @dataclass(frozen=True)
@@ -102,6 +102,19 @@ class Block(nn.Module):
         x = self.norm1(x + self.out_proj(y))  # post-norm: add, then normalise
         x = self.norm2(x + self.ff_out(F.relu(self.ff_in(x))))
         return x  # (B, T, C)
+
+
+def config_for(settings: RunSettings, **rest: Any) -> TrainConfig:
+    """The run a learner's settings ask for (steps, lr, seed, optimizer, device), with
+    `rest` setting any other field."""
+    return TrainConfig(
+        steps=settings.steps,
+        lr=settings.lr,
+        seed=settings.seed,
+        optimizer=settings.optimizer,
+        device=settings.device,
+        **rest,
+    )
 
 
 class TinyTransformer(nn.Module):

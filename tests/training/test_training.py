@@ -374,3 +374,20 @@ def test_a_bad_config_is_refused_with_every_problem_named() -> None:
     message = str(caught.value)
     for words in ("max_len", "n_heads", "optimizer", "'H'"):
         assert words in message
+
+
+def test_a_learners_settings_become_the_run_they_ask_for() -> None:
+    from llmtutor.run_settings import RunSettings
+    from llmtutor.training import config_for
+
+    settings = RunSettings(steps=7, lr=0.5, seed=3, optimizer="sgd", device="cpu")
+    config = config_for(settings, sample_every=0, watch=None)
+    assert (config.steps, config.lr, config.seed, config.optimizer, config.device) == (
+        7,
+        0.5,
+        3,
+        "sgd",
+        "cpu",
+    )
+    assert config.sample_every == 0 and config.watch is None
+    assert config.batch_size == TrainConfig().batch_size  # the rest as the source has it
