@@ -25,6 +25,7 @@ import torch
 from textual import events
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from stats import percentile
 from train_speed import reference_loop, tutor_loop
 
 from llmtutor.app import RunSettings, create_app
@@ -32,11 +33,6 @@ from llmtutor.app.chart_widget import Chart
 from llmtutor.app.train import TrainScreen
 from llmtutor.curriculum import load_catalog
 from llmtutor.training import default_threads
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 async def _wait_for_status(screen: TrainScreen, wanted: set[str], seconds: float) -> None:

@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from stats import percentile
 from textual import events
 from textual.widgets import Static
 
@@ -51,15 +52,6 @@ from llmtutor.curriculum import Lesson, load_catalog
 
 SIZE = (80, 24)
 QUIET_S = 0.05  # no frame for this long after the press: the step has settled
-
-
-def percentile(values: list[float], q: float) -> float:
-    """The q-th percentile, interpolated between the closest ranks."""
-    ordered = sorted(values)
-    rank = (len(ordered) - 1) * q / 100
-    low = int(rank)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
 @dataclass

@@ -41,18 +41,11 @@ import time
 import uuid
 from pathlib import Path
 
+from stats import percentile
+
 HERE = Path(__file__).resolve().parent
 POLL_S = 0.003
 TIMEOUT_S = 60.0
-
-
-def percentile(values: list[float], q: float) -> float:
-    """The q-th percentile, interpolated between the closest ranks."""
-    ordered = sorted(values)
-    rank = (len(ordered) - 1) * q / 100
-    low = int(rank)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
 def tutor_command() -> list[str]:
