@@ -7,6 +7,7 @@ import asyncio
 import math
 
 from textual.pilot import Pilot
+from textual.screen import Screen
 
 from llmtutor.app import RunSettings, create_app
 from llmtutor.app.train import TrainingEvent, TrainScreen
@@ -127,15 +128,20 @@ def test_pause_stop_and_compare_keys() -> None:
     asyncio.run(scenario())
 
 
+async def open_restart_dialog(pilot: Pilot) -> tuple[TrainScreen, Screen[object]]:
+    """The training screen of a short run, and its restart dialog (r) open over it."""
+    screen = pilot.app.screen
+    assert isinstance(screen, TrainScreen)
+    await pilot.press("r")
+    await pilot.pause()
+    return screen, pilot.app.screen
+
+
 def test_restart_dialog_checks_its_fields() -> None:
     async def scenario() -> None:
         app = training_app(RunSettings(steps=20, device="cpu"))
         async with app.run_test(size=(80, 24)) as pilot:
-            screen = app.screen
-            assert isinstance(screen, TrainScreen)
-            await pilot.press("r")
-            await pilot.pause()
-            dialog = app.screen
+            screen, dialog = await open_restart_dialog(pilot)
             dialog.query_one("#setting-lr").value = "-1"
             await pilot.press("enter")
             assert app.screen is dialog  # refused, with the reason shown
@@ -157,11 +163,7 @@ def test_a_value_typed_then_enter_at_once_restarts_with_the_whole_value() -> Non
     async def scenario() -> None:
         app = training_app(RunSettings(steps=20, device="cpu"))
         async with app.run_test(size=(80, 24)) as pilot:
-            screen = app.screen
-            assert isinstance(screen, TrainScreen)
-            await pilot.press("r")
-            await pilot.pause()
-            dialog = app.screen
+            screen, dialog = await open_restart_dialog(pilot)
             field = dialog.query_one("#setting-lr")
             field.value = ""
             field.focus()
