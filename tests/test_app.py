@@ -401,3 +401,26 @@ def test_keys_typed_ahead_on_the_home_screen_are_handled_in_order() -> None:
             assert screen.lesson.id == CATALOG.entries[3].id
 
     run(scenario)
+
+
+def test_the_palette_lists_a_broken_lesson_without_its_steps(tmp_path: Path) -> None:
+    # Listed without running its computation, the lesson's names are only checked when
+    # its steps are needed: the palette offers to open it (which says what is wrong).
+    source = (CATALOG.get("backprop") or CATALOG.lessons[0]).path.read_text(encoding="utf-8")
+    (tmp_path / "broken.toml").write_text(
+        source.replace('id = "backprop"', 'id = "broken"')
+        .replace('title = "Backpropagation"', 'title = "Broken"')
+        .replace('"dL_dw1"', '"dL_dw9"'),
+        encoding="utf-8",
+    )
+    catalog = load_catalog(tmp_path, run=False)
+
+    async def scenario() -> None:
+        app = create_app(catalog)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            texts = [hit.text for hit in await _palette_hits(app, "broken")]
+            assert "Open lesson: Broken" in texts
+            assert not any(text.startswith("Broken ›") for text in texts)
+
+    run(scenario)

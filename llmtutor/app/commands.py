@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from llmtutor.curriculum import Lesson, TrainingLesson, fill
+from llmtutor.curriculum import Lesson, LessonFileError, TrainingLesson, fill
 
 if TYPE_CHECKING:
     from llmtutor.app.tutor import TutorApp
@@ -46,14 +46,18 @@ def lesson_commands(app: TutorApp) -> list[LessonCommand]:
                 True,
             )
         )
-        trace = entry.compute()  # for any {value} in a step's title
-        total = len(entry.steps)
-        for index, step in enumerate(entry.steps):
+        try:  # its steps, once the lesson passes every check (its computation runs here)
+            lesson = app.catalog.checked(entry)
+        except LessonFileError:
+            continue  # opening it says what is wrong
+        trace = lesson.compute()  # for any {value} in a step's title
+        total = len(lesson.steps)
+        for index, step in enumerate(lesson.steps):
             commands.append(
                 LessonCommand(
-                    f"{entry.title} › {fill(step.title, trace)}",
+                    f"{lesson.title} › {fill(step.title, trace)}",
                     f"step {index + 1} of {total}",
-                    partial(app.go_to_lesson, entry, index),
+                    partial(app.go_to_lesson, lesson, index),
                     False,
                 )
             )
