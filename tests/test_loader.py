@@ -173,3 +173,14 @@ def test_a_fully_loaded_catalog_gives_its_lessons_as_they_are() -> None:
     catalog = load_catalog()
     lesson = catalog.lessons[0]
     assert catalog.checked(lesson) is lesson
+
+
+def test_a_training_lessons_text_may_only_name_the_runs_figures(tmp_path: Path) -> None:
+    text = 'id = "run"\ntitle = "Run"\nkind = "training"\ntext = "V = {vocab}, d = {widht}"\n'
+    (problem,) = problems_of(write(tmp_path, text))
+    assert problem.startswith(f"{tmp_path / 'lesson.toml'}:4:")
+    assert "mentions {widht}, which the live run does not produce (did you mean 'width'?)" in (
+        problem
+    )
+    good = load_lesson(write(tmp_path, text.replace("widht", "width"), "good.toml"))
+    assert good.intro == "V = 28, d = 64"  # type: ignore[union-attr]

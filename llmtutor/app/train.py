@@ -22,7 +22,7 @@ from textual.worker import get_current_worker
 
 from llmtutor.app.chart_widget import Chart
 from llmtutor.app.train_dialog import SettingsDialog
-from llmtutor.engine import fmt
+from llmtutor.engine import fmt, live_run
 from llmtutor.render.chart import LiveSeries
 from llmtutor.run_settings import RunSettings
 
@@ -103,7 +103,11 @@ class TrainScreen(Screen[None]):
         self.query_one("#loss-chart").display = False
         self._show_figures(Text(self._settings_line(), style="dim"))
         self.query_one("#sample", Static).update(
-            Text('Greedy text from the prompt "t" appears here every 100 steps.', style="dim")
+            Text(
+                f'Greedy text from the prompt "{live_run.PROMPT}" appears here every '
+                f"{live_run.SAMPLE_EVERY} steps.",
+                style="dim",
+            )
         )
         self.query_one("#watch-values", Static).update(
             Text("Adam's m and v for one weight of the output layer.", style="dim")

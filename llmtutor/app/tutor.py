@@ -87,7 +87,7 @@ class TutorApp(App[None]):
             # `llmtutor train` starts the run at once and q leaves the tutor; `llmtutor lesson
             # train` shows the lesson's introduction first and q goes back to the lessons.
             entry = self.catalog.entry("train")
-            intro = entry.text if isinstance(entry, TrainingLesson) else ""
+            intro = entry.intro if isinstance(entry, TrainingLesson) else ""
             from llmtutor.app.train import TrainScreen
 
             self.push_screen(
@@ -132,7 +132,7 @@ class TutorApp(App[None]):
         if isinstance(entry, TrainingLesson):
             from llmtutor.app.train import TrainScreen
 
-            self.push_screen(TrainScreen(intro=entry.text))
+            self.push_screen(TrainScreen(intro=entry.intro))
         else:
             self.open_lesson(entry, self.resume_step(entry))
 

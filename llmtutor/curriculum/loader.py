@@ -22,7 +22,7 @@ from typing import Any
 
 from llmtutor.curriculum.locate import KeyPath, LineIndex, source_lines
 from llmtutor.curriculum.model import Lesson, Step, TrainingLesson, expand, placeholders
-from llmtutor.engine import COMPUTATIONS, Computation, InputSpec, InputValue, Trace
+from llmtutor.engine import COMPUTATIONS, Computation, InputSpec, InputValue, Trace, live_run
 
 LESSON_KEYS = {
     "id",
@@ -326,6 +326,7 @@ def _check_lesson(
     lesson_id, title, summary, order = _check_listing(check, data)
     if kind == "training":
         intro = check.text(data, "text", ())
+        _check_placeholders(check, ("text",), intro, list(live_run.facts()), None)
         check.raise_problems()
         return TrainingLesson(lesson_id, title, summary, intro, path, order)
 
@@ -497,14 +498,17 @@ def _check_step(
 
 
 def _check_placeholders(
-    check: _Checker, where: KeyPath, text: str, produced: list[str], index: int
+    check: _Checker, where: KeyPath, text: str, produced: list[str], index: int | None
 ) -> None:
+    """Each `{name}` of `text` must be one of `produced`: the computation's values for step
+    `index`, or (index None) the live run's figures for a training lesson's text."""
     for name in placeholders(text):
         if name not in produced:
+            what = f"step {index + 1} mentions" if index is not None else "the text mentions"
+            source = "the computation does" if index is not None else "the live run does"
             check.bad_value(
                 where,
-                f"step {index + 1} mentions {{{name}}}, which the computation does not "
-                f"produce{suggest(name, produced)}",
+                f"{what} {{{name}}}, which {source} not produce{suggest(name, produced)}",
                 [f"{{{name}}}"],
             )
 

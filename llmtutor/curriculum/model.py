@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from llmtutor.engine import Computation, InputSpec, InputValue, Trace, fmt
+from llmtutor.engine import Computation, InputSpec, InputValue, Trace, fmt, live_run
 
 # {name} in lesson text is replaced by that value, formatted; {{ and }} are literal braces.
 # This is plain text substitution: nothing in a lesson is ever evaluated.
@@ -131,9 +131,14 @@ class TrainingLesson:
     id: str
     title: str
     summary: str
-    text: str  # Markdown shown before the run starts
+    text: str  # Markdown shown before the run starts, `{placeholders}` from live_run.facts
     path: Path
     order: int = 1000
+
+    @property
+    def intro(self) -> str:
+        """The text with the run's figures put in."""
+        return fill(self.text, live_run.facts())
 
 
 def describe_length(entry: Lesson | TrainingLesson) -> str:

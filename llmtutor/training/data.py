@@ -1,15 +1,17 @@
 """The training text, its character vocabulary, and random batches of (inputs, targets).
 
-The text is the source's: one short paragraph repeated 20 times (1,500 characters). Each
-character is a token, so the vocabulary is the sorted set of characters in the text (28).
+The text is the source's: one short paragraph repeated (llmtutor.engine.live_run, which
+the lesson's figures come from too). Each character is a token, so the vocabulary is the
+sorted set of characters in the text.
 """
 
 from __future__ import annotations
 
 import torch
 
-PARAGRAPH = "the quick brown fox jumps over the lazy dog. the dog sleeps. the fox runs. "
-TEXT = PARAGRAPH * 20  # repeated so there is enough to sample from; the model memorises it
+from llmtutor.engine.live_run import PARAGRAPH, REPEATS
+
+TEXT = PARAGRAPH * REPEATS  # repeated so there is enough to sample from; the model memorises it
 
 VOCAB: tuple[str, ...] = tuple(sorted(set(TEXT)))  # (' ', '.', 'a', 'b', …): 28 characters
 VOCAB_SIZE = len(VOCAB)

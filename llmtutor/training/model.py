@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from llmtutor.engine.live_run import LAYERS, PROMPT, SAMPLE_EVERY, WIDTH
 from llmtutor.run_settings import OPTIMIZERS, RunSettings
 from llmtutor.training.data import VOCAB_SIZE, unknown_characters
 
@@ -33,17 +34,17 @@ class TrainConfig:
     seed: int = 42  # seeds the weights and the batches: same seed, same run
     optimizer: str = "adam"  # "adam" (the source's) or "sgd" (plain, no momentum)
     # the model
-    d_model: int = 64  # width of every token's vector
+    d_model: int = WIDTH  # width of every token's vector
     n_heads: int = 2  # attention heads per layer (d_model must divide by it)
-    n_layers: int = 2  # transformer layers
+    n_layers: int = LAYERS  # transformer layers
     d_ff: int = 128  # hidden width of each layer's feed-forward network
     max_len: int = 128  # positions the position embedding knows
     # where and how it reports
     device: str = "auto"  # "auto" (CUDA, then MPS, then CPU), "cpu", "cuda" or "mps"
     report_every: int = 10  # a Progress event every this many steps (and at the first and last)
-    sample_every: int = 100  # a Sample (greedy text) every this many steps; 0 for none
+    sample_every: int = SAMPLE_EVERY  # a Sample (greedy text) every this many steps; 0 for none
     generate_len: int = 80  # characters generated after the prompt
-    prompt: str = "t"  # where generated text starts
+    prompt: str = PROMPT  # where generated text starts
     watch: tuple[str, int] | None = ("head.weight", 0)  # (parameter name, flat index) or None
 
     def __post_init__(self) -> None:

@@ -391,3 +391,22 @@ def test_a_learners_settings_become_the_run_they_ask_for() -> None:
     )
     assert config.sample_every == 0 and config.watch is None
     assert config.batch_size == TrainConfig().batch_size  # the rest as the source has it
+
+
+def test_the_live_runs_lesson_states_the_runs_own_figures() -> None:
+    # The figures in the training lesson's text, against the run as torch builds it.
+    from llmtutor.curriculum import TrainingLesson, load_catalog
+    from llmtutor.training import TEXT, VOCAB_SIZE
+
+    entry = load_catalog().entry("train")
+    assert isinstance(entry, TrainingLesson)
+    config = TrainConfig()
+    model = TinyTransformer(config)  # built from the same config the run uses
+    assert len(model.blocks) == config.n_layers
+    assert model.token_embedding.weight.shape == (VOCAB_SIZE, config.d_model)
+    intro = entry.intro
+    assert f"({config.n_layers}\nlayers, width {config.d_model})" in intro
+    assert f"({len(TEXT)}\ncharacters)" in intro
+    assert f"ln V = {math.log(VOCAB_SIZE):.5g}" in intro
+    assert f"V = {VOCAB_SIZE} characters" in intro
+    assert "{" not in intro

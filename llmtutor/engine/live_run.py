@@ -1,0 +1,39 @@
+"""The live training run's text and model shape, and the figures its lesson states.
+
+The training package (torch) builds its data and model from these constants; the lesson
+that introduces the run fills its `{placeholders}` from `facts()`, which needs no torch, so
+the text is there before anything is imported.
+"""
+
+from __future__ import annotations
+
+import math
+
+from llmtutor.engine.numbers import fmt
+from llmtutor.engine.trace import Trace
+
+PARAGRAPH = "the quick brown fox jumps over the lazy dog. the dog sleeps. the fox runs. "
+REPEATS = 20  # the paragraph, repeated so there is enough to sample from
+LAYERS = 2  # transformer layers
+WIDTH = 64  # width of every token's vector (d_model)
+SAMPLE_EVERY = 100  # steps between the texts the model writes while it trains
+PROMPT = "t"  # where the model's writing starts
+
+
+def facts() -> Trace:
+    """What the lesson says about the run before it starts, computed from the constants."""
+    t = Trace()
+    t.given("layers", LAYERS)
+    t.given("width", WIDTH, "d")
+    t.given("repeats", REPEATS)
+    t.add("text_len", "n", "characters of the text", "", len(PARAGRAPH) * REPEATS)
+    vocab = t.add("vocab", "V", "distinct characters", "", len(set(PARAGRAPH)))
+    t.add(
+        "uniform_loss",
+        "ln V",
+        "ln V",
+        f"ln {fmt(vocab)}",
+        math.log(vocab),
+        note="the loss of a uniform guess",
+    )
+    return t
