@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import gc
 import os
+import stat
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -23,11 +24,13 @@ from llmtutor.curriculum import (
     describe_length,
     lesson_files,
     load_catalog,
+    path_problem,
     render_problems,
     suggest,
 )
 from llmtutor.engine import InputValue
-from llmtutor.run_settings import RunSettings
+from llmtutor.run_settings import MAX_SEED, MAX_STEPS, RunSettings
+from llmtutor.safe_text import excerpt, path_excerpt, visible
 
 P = ParamSpec("P")
 EXIT_PROBLEMS = 1  # `llmtutor check` found a problem
@@ -35,6 +38,7 @@ EXIT_USAGE = 2
 LESSONS_DIR_VARIABLE = "LLMTUTOR_LESSONS_DIR"
 _LESSONS_DIRS = "llmtutor.lessons_dirs"  # the group's extra lesson folders, in context.meta
 EXIT_INTERRUPTED = 130
+MAX_ERROR_LINE = 300  # characters of an error message
 
 
 def _stdout_to_devnull() -> None:
@@ -75,19 +79,33 @@ def _lessons_dirs() -> list[Path]:
     return context.meta.get(_LESSONS_DIRS, []) if context else []
 
 
-def _extra_lesson_dirs(given: Sequence[Path]) -> list[Path]:
+def _extra_lesson_dirs(given: Sequence[str]) -> list[Path]:
     """--lessons-dir, else $LLMTUTOR_LESSONS_DIR (folders separated by os.pathsep); each
     one must be a folder, so that a typo is not silently a course without its lessons."""
     source, folders = "--lessons-dir", list(given)
     if not folders:
         source = LESSONS_DIR_VARIABLE
         value = os.environ.get(LESSONS_DIR_VARIABLE, "")
-        folders = [Path(part) for part in value.split(os.pathsep) if part]
+        folders = [part for part in value.split(os.pathsep) if part]
     for folder in folders:
-        if not folder.is_dir():
-            reason = "is not a folder" if folder.exists() else "does not exist"
-            raise UsageProblem(f"{source}: {str(folder)!r} {reason}")
-    return folders
+        problem = _path_problem(folder, folder=True)
+        if problem:
+            raise UsageProblem(f"{source}: {problem}")
+    return [Path(folder) for folder in folders]
+
+
+def _path_problem(path: str, folder: bool = False) -> str | None:
+    """Why `path` (a folder, with `folder`) cannot be used, quoted short; None if it can."""
+    if not path:
+        return "an empty path names no file or folder"
+    try:
+        is_folder = stat.S_ISDIR(os.stat(path).st_mode)
+    except (OSError, ValueError) as error:  # ValueError: a NUL in the path
+        reason = path_problem(error) if isinstance(error, OSError) else "holds a NUL character"
+        return f"{path_excerpt(path)} {reason}"
+    if folder and not is_folder:
+        return f"{path_excerpt(path)} is not a folder"
+    return None
 
 
 def _find_lesson(catalog: Catalog, name: str) -> Lesson | TrainingLesson:
@@ -95,7 +113,7 @@ def _find_lesson(catalog: Catalog, name: str) -> Lesson | TrainingLesson:
     if lesson is None:
         known = ", ".join(catalog.ids)
         raise UsageProblem(
-            f"no lesson named {name!r}{suggest(name, catalog.ids)}; lessons: {known}"
+            f"no lesson named {excerpt(name)}{suggest(name, catalog.ids)}; lessons: {known}"
         )
     return lesson
 
@@ -115,7 +133,7 @@ def _parse_sets(lesson: Lesson, sets: tuple[str, ...]) -> dict[str, InputValue]:
     for item in sets:
         key, equals, value = item.partition("=")
         if not equals or not key.strip():
-            raise UsageProblem(f"--set takes KEY=VALUE, like --set w1=0.7, not {item!r}")
+            raise UsageProblem(f"--set takes KEY=VALUE, like --set w1=0.7, not {excerpt(item)}")
         texts[key.strip()] = value
     try:
         return lesson.parse_overrides(texts)
@@ -130,12 +148,12 @@ def _parse_sets(lesson: Lesson, sets: tuple[str, ...]) -> dict[str, InputValue]:
     "lessons_dirs",
     multiple=True,
     metavar="DIR",
-    type=click.Path(path_type=Path),
+    type=click.Path(),  # a str: Path("") would be ".", and an empty path is refused
     help="Also load the lessons in DIR (repeatable); one with a built-in id replaces it. "
     f"Default: ${LESSONS_DIR_VARIABLE}.",
 )
 @click.pass_context
-def cli(context: click.Context, lessons_dirs: tuple[Path, ...]) -> None:
+def cli(context: click.Context, lessons_dirs: tuple[str, ...]) -> None:
     """A terminal tutor for how language models learn.
 
     Run with no command to open the lessons.
@@ -152,7 +170,8 @@ def list_lessons() -> None:
     catalog = _catalog()
     width = max((len(entry.id) for entry in catalog.entries), default=0)
     for entry in catalog.entries:
-        click.echo(f"{entry.id:<{width}}  {entry.title}  ({describe_length(entry)})")
+        title = visible(entry.title, one_line=True)
+        click.echo(f"{entry.id:<{width}}  {title}  ({describe_length(entry)})")
 
 
 @cli.command("lesson")
@@ -199,8 +218,8 @@ def open_lesson(
 
 
 @cli.command("check")
-@click.argument("paths", nargs=-1, metavar="[PATH]...", type=click.Path(path_type=Path))
-def check_command(paths: tuple[Path, ...]) -> None:
+@click.argument("paths", nargs=-1, metavar="[PATH]...", type=click.Path())
+def check_command(paths: tuple[str, ...]) -> None:
     """Check lesson files and report every problem, compiler-style.
 
     PATH is a lesson file or a folder of them; with none, the built-in lessons and those of
@@ -219,24 +238,27 @@ def check_command(paths: tuple[Path, ...]) -> None:
         sys.exit(EXIT_PROBLEMS)
 
 
-def _files_to_check(paths: Sequence[Path]) -> tuple[list[Path], list[Problem]]:
+def _files_to_check(paths: Sequence[str]) -> tuple[list[Path], list[Problem]]:
     if not paths:
         catalog = load_catalog(extra_dirs=_lessons_dirs())
         return catalog.files, catalog.problems
     for path in paths:
-        if not path.exists():
-            raise UsageProblem(f"check: no file or folder named {str(path)!r}")
-    files = _unique_files(paths)
+        problem = _path_problem(path)
+        if problem:
+            raise UsageProblem(f"check: {problem}")
+    files = _unique_files([Path(path) for path in paths])
     return files, check_files(files)
 
 
 def _unique_files(paths: Sequence[Path]) -> list[Path]:
     """The lesson files at `paths`; one named twice (or also inside a folder named) is
     checked once, not reported as using its own id twice."""
-    files: dict[Path, Path] = {}
+    files: dict[str, Path] = {}
     for path in paths:
         for file in lesson_files(path):
-            files.setdefault(file.resolve(), file)
+            # realpath, unlike Path.resolve, leaves a loop of links as it is, unraised:
+            # reading the file reports it.
+            files.setdefault(os.path.realpath(file), file)
     return list(files.values())
 
 
@@ -253,11 +275,34 @@ def _count(number: int, noun: str) -> str:
 
 @cli.command("train")
 @click.option("--plain", is_flag=True, help="Train without the app: progress lines and a chart.")
-@click.option("--steps", default="500", show_default=True, help="Optimizer steps.")
-@click.option("--lr", default="0.001", show_default=True, help="Learning rate.")
-@click.option("--seed", default="42", show_default=True, help="Seed for weights and batches.")
-@click.option("--optimizer", default="adam", show_default=True, help="adam or sgd.")
-@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or mps.")
+# Typed text is checked by RunSettings, as the training screen's dialog checks it.
+@click.option(
+    "--steps",
+    default="500",
+    show_default=True,
+    metavar="INTEGER",
+    help=f"Optimizer steps, 1 to {MAX_STEPS:,}.",
+)
+@click.option(
+    "--lr", default="0.001", show_default=True, metavar="NUMBER", help="Learning rate, above 0."
+)
+@click.option(
+    "--seed",
+    default="42",
+    show_default=True,
+    metavar="INTEGER",
+    help=f"Seed for weights and batches, 0 to {MAX_SEED} (torch's range).",
+)
+@click.option(
+    "--optimizer", default="adam", show_default=True, metavar="adam|sgd", help="The optimizer."
+)
+@click.option(
+    "--device",
+    default="auto",
+    show_default=True,
+    metavar="auto|cpu|cuda|mps",
+    help="Where to train; auto picks a GPU when there is one.",
+)
 @click.option("--compare", is_flag=True, help="With --plain: also train with the other optimizer.")
 @pipe_safe
 def train_command(
@@ -319,6 +364,15 @@ def _run_app(
     app.run()
 
 
+def _error_line(message: str) -> None:
+    """One line on stderr: visible characters only, and never pages of a long argument
+    (each message quotes arguments with `excerpt`; click's own may quote them whole)."""
+    line = visible(message, one_line=True)
+    if len(line) > MAX_ERROR_LINE:
+        line = f"{line[:MAX_ERROR_LINE]}… ({len(line):,} characters)"
+    click.echo(f"llmtutor: error: {line}", err=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: one-line errors, exit 2 for usage errors, quiet on broken pipes and Ctrl+C."""
     try:
@@ -328,12 +382,12 @@ def main(argv: list[str] | None = None) -> None:
         if not isinstance(error, UsageProblem):
             command = error.ctx.command_path if error.ctx else "llmtutor"
             hint = f" (see '{command} --help')"
-        click.echo(f"llmtutor: error: {error.format_message()}{hint}", err=True)
+        _error_line(f"{error.format_message()}{hint}")
         sys.exit(EXIT_USAGE)
     except click.exceptions.Abort:
         sys.exit(EXIT_INTERRUPTED)
     except click.ClickException as error:
-        click.echo(f"llmtutor: error: {error.format_message()}", err=True)
+        _error_line(error.format_message())
         sys.exit(error.exit_code)
     except KeyboardInterrupt:
         sys.exit(EXIT_INTERRUPTED)

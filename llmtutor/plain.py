@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TextIO
 
-from rich.console import Console
+from rich.console import Console, RenderableType
+from rich.constrain import Constrain
 from rich.markdown import Markdown
 from rich.rule import Rule
 from rich.text import Text
@@ -15,6 +17,7 @@ from llmtutor.render import draw_diagram, equations, render_chart, values_table
 
 PIPE_WIDTH = 80  # width used when stdout is not a terminal
 PLAIN_CHART_HEIGHT = 14
+VALUES_WIDTH = 40
 
 
 class PlainConsole(Console):
@@ -33,53 +36,63 @@ def make_console(file: TextIO | None = None) -> Console:
 def print_lesson(
     lesson: Lesson, trace: Trace, changed: dict[str, InputValue], console: Console
 ) -> None:
-    """Print every step of `lesson`: title, text, and the equations it reveals."""
-    if console.is_terminal:
-        _print_lesson(lesson, trace, changed, console)
-        return
-    # Rich pads wrapped text to the full width; in a pipe those trailing spaces are noise.
-    with console.capture() as captured:
-        _print_lesson(lesson, trace, changed, console)
-    text = "\n".join(line.rstrip() for line in captured.get().splitlines())
-    console.file.write(text + "\n")
-    console.file.flush()
+    """Print every step of `lesson`: title, text, and the equations it reveals. Each part
+    is written as soon as it is drawn, so a long lesson starts at once in a pipe too.
+
+    Every string from the lesson file is handed to Rich as `Text` (never markup), and the
+    loader has refused any holding a control character.
+    """
+    for part in _lesson_parts(lesson, trace, changed, console.width):
+        if console.is_terminal:
+            _print(console, part)
+            continue
+        # Rich pads wrapped text to the full width; in a pipe those trailing spaces are noise.
+        with console.capture() as captured:
+            _print(console, part)
+        console.file.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
+        console.file.flush()
 
 
-def _print_lesson(
-    lesson: Lesson, trace: Trace, changed: dict[str, InputValue], console: Console
-) -> None:
-    console.print(Text(lesson.title, style="bold"), Text(f"({lesson.id})", style="dim"))
+def _print(console: Console, part: list[RenderableType]) -> None:
+    for renderable in part:  # each on lines of its own
+        console.print(renderable)
+
+
+def _lesson_parts(
+    lesson: Lesson, trace: Trace, changed: dict[str, InputValue], width: int
+) -> Iterator[list[RenderableType]]:
+    """The lesson as it is printed, a few lines at a time: its heading, then each step."""
+    heading: list[RenderableType] = [
+        Text.assemble((lesson.title, "bold"), " ", (f"({lesson.id})", "dim"))
+    ]
     if lesson.summary:
-        console.print(lesson.summary)
+        heading.append(Text(lesson.summary))
     if lesson.defaults:
         values = {**lesson.defaults, **changed}
         inputs = "; ".join(
             f"{name} = {fmt_input(values[name])}" + (" (set)" if name in changed else "")
             for name in lesson.defaults
         )
-        console.print(Text("Inputs: ", style="bold") + Text(inputs))
+        heading.append(Text("Inputs: ", style="bold") + Text(inputs))
+    yield heading
     total = len(lesson.steps)
     for index, step in enumerate(lesson.steps):
-        console.print()
-        console.print(
-            Rule(f"Step {index + 1} of {total} · {fill(step.title, trace)}", align="left")
-        )
-        console.print(Markdown(fill(step.text, trace)))
+        title = Text(f"Step {index + 1} of {total} · {fill(step.title, trace)}")
+        part: list[RenderableType] = [Text(), Rule(title, align="left")]
+        part.append(Markdown(fill(step.text, trace)))
         names = lesson.reveals(index, trace)
         if names:
-            console.print()
-            console.print(equations(trace, names, width=console.width - 4))
+            part += [Text(), equations(trace, names, width=width - 4)]
         series = [trace.series[name] for name in step.chart if name in trace.series]
         if series:
-            console.print()
             chart = render_chart(
-                series, console.width - 2, PLAIN_CHART_HEIGHT, log_y=step.chart_log, ascii=True
+                series, width - 2, PLAIN_CHART_HEIGHT, log_y=step.chart_log, ascii=True
             )
-            console.print(chart)
+            part += [Text(), chart]
+        yield part
     revealed = lesson.all_reveals(trace)
-    console.print()
-    console.print(Rule("All values", align="left"))
+    closing: list[RenderableType] = [Text(), Rule(Text("All values"), align="left")]
     if lesson.diagram:
-        console.print(draw_diagram(lesson.diagram, trace, revealed, (), revealed))
-        console.print()
-    console.print(values_table(trace, list(lesson.defaults), revealed), width=40)
+        closing += [draw_diagram(lesson.diagram, trace, revealed, (), revealed), Text()]
+    closing.append(Constrain(values_table(trace, list(lesson.defaults), revealed), VALUES_WIDTH))
+    yield closing

@@ -6,9 +6,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
+from llmtutor.safe_text import excerpt
+
 OPTIMIZERS = ("adam", "sgd")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 MAX_STEPS = 100_000
+MAX_SEED = 2**64 - 1  # torch.manual_seed takes 0 to 0xffff_ffff_ffff_ffff (and negatives)
 
 
 @dataclass(frozen=True)
@@ -32,17 +35,19 @@ class RunSettings:
                 try:
                     number = int(text.replace("_", "").replace(",", ""))
                 except ValueError:
-                    raise ValueError(f"{name} must be a whole number, not {text!r}") from None
+                    raise ValueError(
+                        f"{name} must be a whole number, not {excerpt(text)}"
+                    ) from None
                 if name == "steps" and not 1 <= number <= MAX_STEPS:
                     raise ValueError(f"steps must be between 1 and {MAX_STEPS:,}")
-                if name == "seed" and number < 0:
-                    raise ValueError("seed must be 0 or more")
+                if name == "seed" and not 0 <= number <= MAX_SEED:
+                    raise ValueError(f"seed must be between 0 and {MAX_SEED} (torch's range)")
                 values[name] = number
             elif name == "lr":
                 try:
                     rate = float(text)
                 except ValueError:
-                    raise ValueError(f"lr must be a number, not {text!r}") from None
+                    raise ValueError(f"lr must be a number, not {excerpt(text)}") from None
                 if not math.isfinite(rate) or rate <= 0:
                     raise ValueError("lr must be a finite number greater than 0")
                 values[name] = rate
@@ -55,7 +60,7 @@ class RunSettings:
                     raise ValueError(f"device must be one of {', '.join(DEVICES)}")
                 values[name] = text.lower()
             else:
-                raise ValueError(f"unknown setting {name!r}")
+                raise ValueError(f"unknown setting {excerpt(name)}")
         return replace(self, **values)  # type: ignore[arg-type]
 
     def other_optimizer(self) -> RunSettings:

@@ -245,7 +245,7 @@ def test_check_of_a_missing_path_is_a_one_line_usage_error(tmp_path: Path) -> No
     assert result.returncode == 2
     assert result.stdout == ""
     (line,) = result.stderr.splitlines()
-    assert line.startswith("llmtutor: error: check: no file or folder named")
+    assert line == f"llmtutor: error: check: '{tmp_path / 'nope.toml'}' does not exist"
 
 
 def test_check_into_a_closed_pipe_is_quiet_and_keeps_its_status(tmp_path: Path) -> None:

@@ -9,11 +9,14 @@ from llmtutor.curriculum.loader import (
     lesson_files,
     load_catalog,
     load_lesson,
+    path_problem,
     read_source_lines,
     render_problems,
     suggest,
 )
 from llmtutor.curriculum.model import (
+    LESSON_ID,
+    MAX_ID_LENGTH,
     InputError,
     Lesson,
     Step,
@@ -23,6 +26,8 @@ from llmtutor.curriculum.model import (
 )
 
 __all__ = [
+    "LESSON_ID",
+    "MAX_ID_LENGTH",
     "Catalog",
     "InputError",
     "Lesson",
@@ -37,6 +42,7 @@ __all__ = [
     "lesson_files",
     "load_catalog",
     "load_lesson",
+    "path_problem",
     "read_source_lines",
     "render_problems",
     "suggest",

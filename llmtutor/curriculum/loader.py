@@ -11,8 +11,11 @@ from __future__ import annotations
 import codecs
 import dataclasses
 import difflib
+import errno
 import functools
+import os
 import re
+import stat
 import tomllib
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -21,8 +24,17 @@ from pathlib import Path
 from typing import Any
 
 from llmtutor.curriculum.locate import KeyPath, LineIndex, source_lines
-from llmtutor.curriculum.model import Lesson, Step, TrainingLesson, expand, placeholders
+from llmtutor.curriculum.model import (
+    LESSON_ID,
+    MAX_ID_LENGTH,
+    Lesson,
+    Step,
+    TrainingLesson,
+    expand,
+    placeholders,
+)
 from llmtutor.engine import COMPUTATIONS, Computation, InputSpec, InputValue, Trace, live_run
+from llmtutor.safe_text import control_characters, describe, visible
 
 LESSON_KEYS = {
     "id",
@@ -38,8 +50,10 @@ LESSON_KEYS = {
 TRAINING_KEYS = {"id", "title", "summary", "order", "kind", "text"}
 KINDS = ("steps", "training")
 STEP_KEYS = {"title", "text", "reveal", "chart", "chart_log", "quiz"}
-ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 MAX_TEXT = 20_000  # characters in one text; a lesson step is a screenful, not a book
+MAX_STEPS = 100  # steps in one lesson; the longest built-in lesson has a dozen
+MAX_FILE_BYTES = 256_000  # a lesson file; the built-in ones are a few kilobytes
+_ESCAPES = ("\\u{:04x}", "\\u{:04X}", "\\U{:08x}", "\\U{:08X}")  # how TOML writes one
 SHOWN_WIDTH = 100  # characters of a source line shown under a problem; longer ones are cut
 
 
@@ -52,14 +66,16 @@ class Problem:
     key: str | None = None
 
     def __str__(self) -> str:
+        """`path:line:col: message`, on one line with nothing in it that acts on a terminal
+        (a file's name may hold anything)."""
+        where = visible(str(self.path), one_line=True)
         if self.line is not None:
-            where = f"{self.path}:{self.line}"
+            where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
-            return f"{where}: {self.message}"
-        if self.key:
-            return f"{self.path}: {self.key}: {self.message}"
-        return f"{self.path}: {self.message}"
+        elif self.key:
+            where += f": {visible(self.key, one_line=True)}"
+        return f"{where}: {visible(self.message, one_line=True)}"
 
     def render(self, lines: Sequence[str] | None = None) -> str:
         """`str(self)` then, compiler-style, the line it is on and a caret under its column.
@@ -78,10 +94,11 @@ class Problem:
 def read_source_lines(path: Path) -> list[str]:
     """A lesson file's lines for showing under a problem; undecodable bytes become �."""
     try:
-        text = path.read_bytes().decode("utf-8", errors="replace")
-        return source_lines(text.removeprefix("\ufeff"))  # a byte-order mark, as in _read
+        data = read_limited(path, MAX_FILE_BYTES)[:MAX_FILE_BYTES]
     except OSError:
         return []
+    text = data.decode("utf-8", errors="replace")
+    return source_lines(text.removeprefix("\ufeff"))  # a byte-order mark, as in _read
 
 
 def render_problems(problems: Iterable[Problem]) -> list[str]:
@@ -89,9 +106,9 @@ def render_problems(problems: Iterable[Problem]) -> list[str]:
     files: dict[Path, list[str]] = {}
     rendered = []
     for problem in problems:
-        if problem.path not in files:
+        if problem.line is not None and problem.path not in files:
             files[problem.path] = read_source_lines(problem.path)
-        rendered.append(problem.render(files[problem.path]))
+        rendered.append(problem.render(files.get(problem.path, [])))
     return rendered
 
 
@@ -216,6 +233,14 @@ class _Checker:
             self.bad_value((*where, key), f"{key!r} must not be empty")
         if len(value) > MAX_TEXT:
             self.bad_value((*where, key), f"{key!r} is {len(value)} characters; at most {MAX_TEXT}")
+        for offset in control_characters(value)[:1]:  # the first is enough to find the rest
+            char = value[offset]
+            self.bad_value(
+                (*where, key),
+                f"{key!r} contains {describe(char)} at character {offset + 1}: lesson text "
+                "may not hold control characters, which would act on the learner's terminal",
+                (char, *(form.format(ord(char)) for form in _ESCAPES)),
+            )
         return value
 
 
@@ -253,11 +278,56 @@ def _load(path: Path, run: bool = True) -> _Loaded:
     return _Loaded(entry, check, "order" in data)
 
 
+def read_limited(path: Path, limit: int) -> bytes:
+    """The bytes of the regular file at `path`, at most `limit + 1` of them (so that a
+    caller can tell a file over `limit`). Anything but a regular file (a FIFO, a device, a
+    folder, a link to one) is refused with `NotRegularFile`, without waiting on it."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as file:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotRegularFile(_file_kind(mode))
+        return file.read(limit + 1)
+
+
+class NotRegularFile(OSError):
+    """What `read_limited` raises for a path that is there but is not a regular file."""
+
+
+def _file_kind(mode: int) -> str:
+    kinds = [
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISCHR, "a device"),
+        (stat.S_ISBLK, "a device"),
+        (stat.S_ISSOCK, "a socket"),
+    ]
+    return next((name for test, name in kinds if test(mode)), "not a regular file")
+
+
+def path_problem(error: OSError) -> str:
+    """Why a path could not be used, in a few words (not the path, which the caller has)."""
+    if isinstance(error, NotRegularFile):
+        return f"is {error}, not a lesson file"
+    reasons = {
+        errno.ENOENT: "does not exist",
+        errno.ENAMETOOLONG: "has a name too long for the file system",
+        errno.ELOOP: "is a loop of symbolic links",
+        errno.EACCES: "cannot be read (permission denied)",
+        errno.ENOTDIR: "does not exist (a part of it is not a folder)",
+    }
+    reason = reasons.get(error.errno or 0)
+    return reason or f"cannot be read ({(error.strerror or type(error).__name__).lower()})"
+
+
 def _read(path: Path) -> str:
     try:
-        data = path.read_bytes()
+        data = read_limited(path, MAX_FILE_BYTES)
     except OSError as error:
-        raise LessonFileError([Problem(path, f"cannot read the file: {error.strerror}")]) from None
+        raise LessonFileError([Problem(path, path_problem(error))]) from None
+    if len(data) > MAX_FILE_BYTES:
+        message = f"the file is over {MAX_FILE_BYTES // 1000} kB; a lesson file is at most that"
+        raise LessonFileError([Problem(path, message)]) from None
     # Some Windows editors start UTF-8 files with a byte-order mark; TOML has no use for it.
     data = data.removeprefix(codecs.BOM_UTF8)
     try:
@@ -378,7 +448,9 @@ class _Produced:
 def _check_listing(check: _Checker, data: dict[str, Any]) -> tuple[str, str, str, int]:
     """What every kind of lesson has for the list of lessons: id, title, summary, order."""
     lesson_id = check.text(data, "id", ())
-    if lesson_id and not ID_PATTERN.fullmatch(lesson_id):
+    if len(lesson_id) > MAX_ID_LENGTH:
+        check.bad_value(("id",), f"id is {len(lesson_id)} characters long; at most {MAX_ID_LENGTH}")
+    elif lesson_id and not LESSON_ID.fullmatch(lesson_id):
         check.bad_value(("id",), f"id {lesson_id!r} must be lower-case letters, digits and dashes")
     title = check.text(data, "title", ())
     summary = check.text(data, "summary", (), required=False)
@@ -461,6 +533,11 @@ def _check_steps(check: _Checker, steps: object, produced: _Produced | None) -> 
         return []
     if not steps:
         check.bad_value(("steps",), "a lesson needs at least one step")
+    if len(steps) > MAX_STEPS:
+        check.bad_value(
+            ("steps", MAX_STEPS), f"{len(steps)} steps; a lesson has at most {MAX_STEPS}"
+        )
+        return []
     return [_check_step(check, step, index, produced) for index, step in enumerate(steps)]
 
 

@@ -8,6 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from llmtutor.engine import Computation, InputSpec, InputValue, Trace, fmt, live_run
+from llmtutor.safe_text import excerpt
+
+# A lesson's id: its name on the command line and its key in the progress file, which
+# accepts exactly what `llmtutor check` does.
+MAX_ID_LENGTH = 64
+LESSON_ID = re.compile(f"[a-z0-9][a-z0-9-]{{0,{MAX_ID_LENGTH - 1}}}")
 
 # {name} in lesson text is replaced by that value, formatted; {{ and }} are literal braces.
 # This is plain text substitution: nothing in a lesson is ever evaluated.
@@ -90,7 +96,9 @@ class Lesson:
             spec = self.computation.input(key)
             if key not in self.defaults or spec is None:
                 known = ", ".join(self.defaults) or "none"
-                raise InputError(f"lesson {self.id!r} has no input {key!r} (its inputs: {known})")
+                raise InputError(
+                    f"lesson {self.id!r} has no input {excerpt(key)} (its inputs: {known})"
+                )
             try:
                 values[key] = spec.parse(text)
             except ValueError as error:

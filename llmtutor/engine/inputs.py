@@ -16,6 +16,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from llmtutor.safe_text import excerpt
+
 KINDS = ("float", "int", "floats")
 LIMIT = 1e12  # larger magnitudes are not something a lesson can teach with
 
@@ -118,7 +120,7 @@ class InputSpec:
         numbers = []
         for index, item in enumerate(items, start=1):
             if not item.strip():
-                raise ValueError(f"{self.name} item {index} is empty in {text!r}")
+                raise ValueError(f"{self.name} item {index} is empty in {excerpt(text)}")
             numbers.append(_number(item, f"{self.name} item {index}"))
         return numbers
 
@@ -131,4 +133,4 @@ def _number(text: str, label: str) -> float:
     try:
         return float(text.strip().replace("_", ""))
     except ValueError:
-        raise ValueError(f"{label} must be a number, not {text!r}") from None
+        raise ValueError(f"{label} must be a number, not {excerpt(text)}") from None
