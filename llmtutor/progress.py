@@ -1,9 +1,22 @@
 """What the learner has done: each lesson's last step, finished lessons and quiz scores.
 
-Kept as a small JSON file in the user's state directory (see `default_state_dir`). Losing
-progress must never stop the tutor: a file that cannot be read or makes no sense is moved
-aside and the tutor starts afresh; a directory that cannot be written to means progress is
-kept for this session only. Either way the caller gets one line to show, once.
+Kept as a small JSON file in the user's state directory (see `default_state_dir`), which
+several tutors may share: two terminals, or a terminal and a served session. A save never
+just overwrites the file with one tutor's memory. It takes a lock (`progress.json.lock`
+beside the file; where there is no `fcntl`, none), reads what is on disk, merges it with
+what this tutor knows, writes the result atomically, and keeps the merged result in
+memory too, so both tutors keep both learners' progress and end up knowing the same. Per
+lesson the merge keeps the step recorded last (each lesson's `at`, seconds since the
+epoch), finished if either says so, the better best score (`Score.beats`) and the newer
+last score (the quiz's `at`).
+
+Losing progress must never stop the tutor. An entry that makes no sense (a lesson id
+`llmtutor check` would refuse, a step that is not a number) is dropped and the rest kept,
+with a notice saying how many; a file that is not progress at all (not JSON, not an object,
+an unknown version) is moved aside and the tutor starts afresh; anything that is not a
+regular file (a FIFO, a device, a directory) is neither read nor saved over; a directory
+that cannot be written to means progress is kept for this session only. Each time the
+caller gets one line of plain text to show, once.
 
 The file (`progress.json`) looks like this::
 
@@ -12,68 +25,82 @@ The file (`progress.json`) looks like this::
       "last_opened": "adam",
       "lessons": {
         "adam": {
-          "step": 4, "steps": 9, "finished": false,
-          "quiz": {"best": {"right": 3, "asked": 4}, "last": {"right": 2, "asked": 4}}
+          "step": 4, "steps": 9, "finished": false, "at": 1767225600.5,
+          "quiz": {"best": {"right": 3, "asked": 4}, "last": {"right": 2, "asked": 4},
+                   "at": 1767225500.25}
         }
       }
     }
 
 `step` is 0-based (the screen says "step 5 of 9"); `steps` is how many steps the lesson had
-then; `quiz` is present once a quiz was scored. Knows no UI: nothing here imports Textual.
+then; `quiz` is present once a quiz was scored; both `at`s are optional (a file written
+before they existed loads, its entries counting as the oldest). Knows no UI: nothing here
+imports Textual.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
+import math
 import os
-import re
-import sys
+import stat
 import tempfile
+import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
+import platformdirs
+
+from llmtutor.curriculum.model import LESSON_ID, MAX_ID_LENGTH
+from llmtutor.safe_text import excerpt, visible
+
+try:
+    import fcntl
+except ImportError:  # Windows: saves merge all the same, without a lock
+    fcntl = None  # type: ignore[assignment]
+
+APP_NAME = "llmtutor"
 STATE_DIR_ENV = "LLMTUTOR_STATE_DIR"
 FILE_NAME = "progress.json"
+LOCK_SUFFIX = ".lock"  # progress.json.lock: the file a save locks
 VERSION = 1
 MAX_BYTES = 1_000_000  # a real file is a few kilobytes; anything near this is junk
 MAX_LESSONS = 1_000
 MAX_COUNT = 1_000_000  # steps, quiz questions: far above any real lesson
-LESSON_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,99}")  # as lesson files require, and short
+MAX_TIME = 1e11  # seconds since the epoch: about the year 5000; beyond is junk
+LOCK_TIMEOUT_S = 10.0  # a save waits this long for another tutor's save, then gives up
+TICK_S = 0.001  # a new record is always at least this much newer than the one it replaces
 
-Notice = str  # one line for the learner, shown once
+Notice = str  # one line of plain text for the learner (not markup), shown once
 
 
-def default_state_dir(
-    environ: Mapping[str, str] | None = None,
-    platform: str | None = None,
-    home: Path | None = None,
-) -> Path:
+def default_state_dir() -> Path:
     """Where llmtutor keeps its state for this user.
 
-    `$LLMTUTOR_STATE_DIR` when set; otherwise `$XDG_STATE_HOME/llmtutor` (default
-    `~/.local/state/llmtutor`) on Linux and other Unixes, `~/Library/Application
-    Support/llmtutor` on macOS and `%LOCALAPPDATA%\\llmtutor` on Windows. The arguments
-    stand in for `os.environ`, `sys.platform` and the home directory (for tests).
+    `$LLMTUTOR_STATE_DIR` when set; otherwise `platformdirs.user_state_path`:
+    `$XDG_STATE_HOME/llmtutor` when that is an absolute path, else
+    `~/.local/state/llmtutor`, on Linux and other Unixes; `~/Library/Application
+    Support/llmtutor` on macOS (where platformdirs also honours `$XDG_STATE_HOME`); the
+    Local AppData folder's `llmtutor` on Windows. Raises RuntimeError when there is no home
+    directory to be found.
     """
-    env = os.environ if environ is None else environ
-    platform = sys.platform if platform is None else platform
-    if env.get(STATE_DIR_ENV):
-        return Path(env[STATE_DIR_ENV]).expanduser()
-    home = Path.home() if home is None else home
-    if platform == "darwin":
-        return home / "Library" / "Application Support" / "llmtutor"
-    if platform == "win32":
-        local = env.get("LOCALAPPDATA")
-        return (Path(local) if local else home / "AppData" / "Local") / "llmtutor"
-    xdg = env.get("XDG_STATE_HOME", "")
-    # The XDG spec says a relative path in the variable is invalid and should be ignored.
-    base = Path(xdg) if xdg and Path(xdg).is_absolute() else home / ".local" / "state"
-    return base / "llmtutor"
+    override = os.environ.get(STATE_DIR_ENV)
+    if override:
+        return Path(override).expanduser()
+    return platformdirs.user_state_path(APP_NAME, appauthor=False)
+
+
+def is_lesson_id(value: object) -> bool:
+    """A lesson id the progress file keeps: what `llmtutor check` and the loader accept."""
+    return (
+        isinstance(value, str) and len(value) <= MAX_ID_LENGTH and bool(LESSON_ID.fullmatch(value))
+    )
 
 
 @dataclass(frozen=True)
@@ -90,27 +117,114 @@ class Score:
         return mine > theirs or (mine == theirs and self.asked > other.asked)
 
 
-@dataclass
+@dataclass(frozen=True)
 class LessonProgress:
+    """One lesson's progress. Never changed in place (a new one replaces it), so a copy of
+    the dictionary that holds them is a snapshot another thread can write out."""
+
     step: int = 0  # the last step shown, 0-based
     steps: int = 0  # how many steps the lesson had then
     finished: bool = False  # its last step has been shown at least once
     best: Score | None = None
     last: Score | None = None
+    at: float = 0.0  # when `step` was recorded (seconds since the epoch; 0: not known)
+    quiz_at: float = 0.0  # when `last` was scored
+
+    def merged(self, other: LessonProgress) -> LessonProgress:
+        """Both records of one lesson as one: the later step, finished if either is, the
+        better best score and the newer last one. The same whichever side is `self`."""
+        later = max(self, other, key=lambda e: (e.at, e.step, e.steps))
+        newer = max(self, other, key=lambda e: (e.quiz_at, _score_key(e.last)))
+        best = self.best
+        if best is None or (other.best is not None and other.best.beats(best)):
+            best = other.best
+        return LessonProgress(
+            later.step,
+            later.steps,
+            self.finished or other.finished,
+            best,
+            newer.last,
+            later.at,
+            newer.quiz_at,
+        )
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The progress at one moment: what a save writes, merged with the file on disk."""
+
+    lessons: Mapping[str, LessonProgress]
+    last_opened: str | None = None
+
+    def merged(self, other: Snapshot) -> Snapshot:
+        lessons = dict(self.lessons)
+        for lesson_id, theirs in other.lessons.items():
+            mine = lessons.get(lesson_id)
+            lessons[lesson_id] = theirs if mine is None else mine.merged(theirs)
+        # The lesson opened last is the one of the two whose step was recorded later.
+        latest = max((self, other), key=lambda side: (side._opened_at(), side.last_opened or ""))
+        return Snapshot(lessons, latest.last_opened)
+
+    def _opened_at(self) -> float:
+        entry = self.lessons.get(self.last_opened or "")
+        return entry.at if entry else -1.0
+
+    def to_json(self) -> dict[str, Any]:
+        lessons: dict[str, Any] = {}
+        for lesson_id, entry in self.lessons.items():
+            item: dict[str, Any] = {
+                "step": entry.step,
+                "steps": entry.steps,
+                "finished": entry.finished,
+            }
+            if entry.at:
+                item["at"] = entry.at
+            quiz: dict[str, Any] = {}
+            if entry.best is not None:
+                quiz["best"] = _score_json(entry.best)
+            if entry.last is not None:
+                quiz["last"] = _score_json(entry.last)
+                if entry.quiz_at:
+                    quiz["at"] = entry.quiz_at
+            if quiz:
+                item["quiz"] = quiz
+            lessons[lesson_id] = item
+        data: dict[str, Any] = {"version": VERSION}
+        if self.last_opened is not None:
+            data["last_opened"] = self.last_opened
+        data["lessons"] = lessons
+        return data
 
 
 class CorruptProgress(ValueError):
     """The state file does not hold progress in the shape this version writes."""
 
 
+class NotRegularFile(OSError):
+    """Where the state file should be there is something else: a FIFO, a device, a
+    directory. It is never read (a FIFO would block, a device never end) nor replaced."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(f"is {kind}, not a regular file")
+        self.kind = kind
+
+
 @dataclass
 class Progress:
-    """The learner's progress, saved to `path` (None: kept in memory only)."""
+    """The learner's progress, saved to `path` (None: kept in memory only).
+
+    Recorded on the interface's thread and saved from another (see BackgroundSaver): the
+    lock guards every change to `lessons` and `last_opened_id`.
+    """
 
     path: Path | None = None
     lessons: dict[str, LessonProgress] = field(default_factory=dict)
     last_opened_id: str | None = None
     can_save: bool = True  # false once saving failed, or the file must not be overwritten
+    clock: Callable[[], float] = field(default=time.time, repr=False, compare=False)
+    _lock: threading.Lock = field(
+        default_factory=threading.Lock, init=False, repr=False, compare=False
+    )
 
     # --- reading ----------------------------------------------------------------------
 
@@ -120,69 +234,49 @@ class Progress:
 
     @classmethod
     def load(cls, path: Path | None) -> tuple[Progress, Notice | None]:
-        """Read the progress file at `path`: a missing file is a fresh start; an unreadable
-        or corrupt one is renamed aside (`progress.json.corrupt-<time>`) with a notice."""
+        """Read the progress file at `path`.
+
+        A missing file is a fresh start. Entries that make no sense are dropped, with a
+        notice that counts them. A file that cannot be read or is not progress at all is
+        renamed aside (`progress.json.corrupt-<time>`) with a notice; one from a newer
+        llmtutor, or something that is not a regular file, is left alone and this
+        session's progress is not saved.
+        """
         if path is None:
             return cls(None), None
         try:
             data = _read(path)
         except (FileNotFoundError, NotADirectoryError):  # nothing saved yet (or can be)
             return cls(path), None
+        except NotRegularFile as error:
+            return cls(path, can_save=False), _not_regular_notice(path, error)
         except (OSError, CorruptProgress) as error:
             return cls._set_aside(path, _reason(error))
-        if isinstance(data, dict) and _newer(data.get("version")):
-            return cls(path, can_save=False), (
-                f"Progress in {path} was written by a newer llmtutor; it is left as it is and "
-                "this session's progress will not be saved."
-            )
         try:
-            return cls._from_json(path, data), None
+            snapshot, skipped, first_problem = _from_json(data)
+        except _Newer:
+            return cls(path, can_save=False), _newer_notice(path)
         except CorruptProgress as error:
             return cls._set_aside(path, str(error))
-
-    @classmethod
-    def _set_aside(cls, path: Path, reason: str) -> tuple[Progress, Notice]:
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        aside = path.with_name(f"{path.name}.corrupt-{stamp}")
-        for number in range(1, 100):
-            if not aside.exists():
-                break
-            aside = path.with_name(f"{path.name}.corrupt-{stamp}-{number}")
-        try:
-            os.replace(path, aside)
-        except OSError as error:
-            # It stays where it is and is not overwritten: nothing is lost, nothing is saved.
-            return cls(path, can_save=False), (
-                f"Could not read progress from {path} ({reason}) nor move it aside "
-                f"({_reason(error)}); this session's progress will not be saved."
-            )
-        return cls(path), (
-            f"Progress file {path} could not be used ({reason}); "
-            f"kept it as {aside.name} and started afresh."
+        progress = cls(path, dict(snapshot.lessons), snapshot.last_opened)
+        if not skipped:
+            return progress, None
+        entries = "entry" if skipped == 1 else "entries"
+        return progress, (
+            f"Skipped {skipped} {entries} of the progress file {_shown(path)} that could not "
+            f"be used ({first_problem}); kept the rest."
         )
 
     @classmethod
-    def _from_json(cls, path: Path, data: Any) -> Progress:
-        if not isinstance(data, dict):
-            raise CorruptProgress(f"expected an object, found {_kind(data)}")
-        if data.get("version") != VERSION or isinstance(data.get("version"), bool):
-            raise CorruptProgress(f"unknown version {repr(data.get('version'))[:20]}")
-        lessons_data = data.get("lessons", {})
-        if not isinstance(lessons_data, dict):
-            raise CorruptProgress(f"'lessons' should be an object, not {_kind(lessons_data)}")
-        if len(lessons_data) > MAX_LESSONS:
-            raise CorruptProgress(f"{len(lessons_data)} lessons is far too many")
-        lessons = {}
-        for lesson_id, entry in lessons_data.items():
-            if not LESSON_ID.fullmatch(lesson_id):
-                raise CorruptProgress(f"{lesson_id[:40]!r} is not a lesson id")
-            lessons[lesson_id] = _lesson_from_json(lesson_id, entry)
-        last_opened = data.get("last_opened")
-        if last_opened is not None and (
-            not isinstance(last_opened, str) or not LESSON_ID.fullmatch(last_opened)
-        ):
-            raise CorruptProgress("'last_opened' is not a lesson id")
-        return cls(path, lessons, last_opened)
+    def _set_aside(cls, path: Path, reason: str) -> tuple[Progress, Notice]:
+        aside, notice = _move_aside(path, reason)
+        if aside is None:
+            # It stays where it is and is not overwritten: nothing is lost, nothing is saved.
+            return cls(path, can_save=False), notice
+        return cls(path), (
+            f"Progress file {_shown(path)} could not be used ({reason}); "
+            f"kept it as {_shown(aside.name)} and started afresh."
+        )
 
     # --- asking -----------------------------------------------------------------------
 
@@ -213,94 +307,127 @@ class Progress:
     # --- recording --------------------------------------------------------------------
 
     def record_step(self, lesson_id: str, step: int, total: int) -> bool:
-        """Step `step` (0-based) of `total` is on screen. True if anything changed."""
-        entry = self.lessons.setdefault(lesson_id, LessonProgress())
-        before = (entry.step, entry.steps, entry.finished, self.last_opened_id)
-        entry.step, entry.steps = max(0, step), max(0, total)
-        entry.finished = entry.finished or step >= total - 1
-        self.last_opened_id = lesson_id
-        return before != (entry.step, entry.steps, entry.finished, self.last_opened_id)
+        """Step `step` (0-based) of `total` is on screen. True if anything changed.
+
+        A lesson id the progress file would refuse is not recorded (the lesson loader
+        refuses such ids already)."""
+        if not is_lesson_id(lesson_id):
+            return False
+        step, total = _clamp(step), _clamp(total)
+        with self._lock:
+            entry = self.lessons.get(lesson_id)
+            finished = (entry is not None and entry.finished) or step >= total - 1
+            if (
+                entry is not None
+                and (entry.step, entry.steps, entry.finished) == (step, total, finished)
+                and self.last_opened_id == lesson_id
+            ):
+                return False
+            entry = entry or LessonProgress()
+            at = self._now(entry.at)
+            self.lessons[lesson_id] = replace(
+                entry, step=step, steps=total, finished=finished, at=at
+            )
+            self.last_opened_id = lesson_id
+            return True
 
     def record_quiz(self, lesson_id: str, right: int, asked: int) -> None:
         """A quiz through the lesson ended with `right` of `asked` right."""
-        score = Score(max(0, min(right, asked)), max(0, asked))
-        entry = self.lessons.setdefault(lesson_id, LessonProgress())
-        entry.last = score
-        if entry.best is None or score.beats(entry.best):
-            entry.best = score
+        if not is_lesson_id(lesson_id):
+            return
+        asked = _clamp(asked)
+        score = Score(max(0, min(right, asked)), asked)
+        with self._lock:
+            entry = self.lessons.get(lesson_id) or LessonProgress()
+            best = score if entry.best is None or score.beats(entry.best) else entry.best
+            self.lessons[lesson_id] = replace(
+                entry, best=best, last=score, quiz_at=self._now(entry.quiz_at)
+            )
+
+    def _now(self, before: float) -> float:
+        """The time of a new record: now, and later than the record it replaces (which may
+        come from another tutor whose clock runs ahead)."""
+        return round(max(self.clock(), before + TICK_S), 3)
 
     # --- writing ----------------------------------------------------------------------
 
+    def snapshot(self) -> Snapshot:
+        """The progress as it is now, for `write` (safe to hand to another thread)."""
+        with self._lock:
+            return Snapshot(dict(self.lessons), self.last_opened_id)
+
     def to_json(self) -> dict[str, Any]:
-        lessons: dict[str, Any] = {}
-        for lesson_id, entry in self.lessons.items():
-            item: dict[str, Any] = {
-                "step": entry.step,
-                "steps": entry.steps,
-                "finished": entry.finished,
-            }
-            quiz = {
-                name: _score_json(s) for name, s in (("best", entry.best), ("last", entry.last))
-            }
-            quiz = {name: value for name, value in quiz.items() if value is not None}
-            if quiz:
-                item["quiz"] = quiz
-            lessons[lesson_id] = item
-        data: dict[str, Any] = {"version": VERSION}
-        if self.last_opened_id is not None:
-            data["last_opened"] = self.last_opened_id
-        data["lessons"] = lessons
-        return data
+        return self.snapshot().to_json()
 
     def save(self) -> Notice | None:
-        """Write the file now (see `write`)."""
-        return self.write(self.serialized())
+        """Write the progress now (see `write`)."""
+        return self.write(self.snapshot())
 
-    def serialized(self) -> str:
-        """The file's text for the progress as it is now."""
-        return json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n"
+    def write(self, snapshot: Snapshot) -> Notice | None:
+        """Merge `snapshot` with the file on disk and write the result, under the lock.
 
-    def write(self, text: str) -> Notice | None:
-        """Write `text` (from `serialized`) to the file atomically: a temporary file beside
-        it, flushed to the disk, then a rename.
+        The file is written atomically: a temporary file beside it, flushed to the disk,
+        then a rename. The merged progress is then taken into memory as well: what another
+        tutor saved shows here too. A file on disk that is not progress is moved aside
+        first (with a notice); one from a newer llmtutor, or not a regular file, is left
+        alone and saving stops (with a notice).
 
-        If that fails, saving stops for the session and the notice says so; later calls
+        If writing fails, saving stops for the session and the notice says so; later calls
         return None, so the learner hears about it once.
         """
         if self.path is None or not self.can_save:
             return None
-        directory = self.path.parent
+        path, directory = self.path, self.path.parent
+        notice: Notice | None = None
         try:
             directory.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(
-                prefix=f".{self.path.name}.", suffix=".tmp", dir=directory
-            )
-            try:
-                with os.fdopen(handle, "w", encoding="utf-8") as file:
-                    file.write(text)
-                    file.flush()
-                    os.fsync(file.fileno())
-                os.replace(temporary, self.path)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(temporary)
-                raise
+            with _locked(path.with_name(path.name + LOCK_SUFFIX)):
+                try:
+                    on_disk = _from_json(_read(path))[0]
+                except (FileNotFoundError, NotADirectoryError):
+                    on_disk = Snapshot({})
+                except NotRegularFile as error:
+                    self.can_save = False
+                    return _not_regular_notice(path, error)
+                except _Newer:
+                    self.can_save = False
+                    return _newer_notice(path)
+                except CorruptProgress as error:  # written since it was loaded: keep it
+                    aside, failed = _move_aside(path, str(error))
+                    if aside is None:
+                        self.can_save = False
+                        return failed
+                    on_disk = Snapshot({})
+                    notice = (
+                        f"Progress file {_shown(path)} could not be used ({error}); kept it as "
+                        f"{_shown(aside.name)} and saved this session's progress in its place."
+                    )
+                merged = snapshot.merged(on_disk)
+                _write_atomically(path, _dumps(merged))
         except OSError as error:
             self.can_save = False
             return (
-                f"Can't save progress in {directory} ({_reason(error)}); the tutor works, "
-                "but won't remember where you were."
+                f"Can't save progress in {_shown(directory)} ({_reason(error)}); the tutor "
+                "works, but won't remember where you were."
             )
-        return None
+        self._take(merged)
+        return notice
+
+    def _take(self, other: Snapshot) -> None:
+        """Merge what was written into memory (what was recorded meanwhile is kept)."""
+        with self._lock:
+            merged = Snapshot(self.lessons, self.last_opened_id).merged(other)
+            self.lessons, self.last_opened_id = dict(merged.lessons), merged.last_opened
 
 
 class BackgroundSaver:
     """Saves a Progress on a thread of its own, so that a slow disk (the flush to it can
     take tens of milliseconds) never holds up the interface, which saves at every step.
 
-    `save` takes the text to write at once; writes happen in order, and one that a newer
-    save has overtaken is skipped. A failure's notice goes to `on_notice`, from the saving
-    thread. `close` waits for the last write.
+    `save` takes a snapshot of the progress at once; the saving thread merges it with the
+    file on disk and writes the result (see `Progress.write`). Writes happen in order, and
+    one that a newer save has overtaken is skipped. A notice goes to `on_notice`, from the
+    saving thread. `close` waits for the last write.
     """
 
     def __init__(self, progress: Progress, on_notice: Callable[[Notice], None]) -> None:
@@ -313,12 +440,12 @@ class BackgroundSaver:
         if self.progress.path is None or not self.progress.can_save:
             return
         self._saves += 1
-        self._thread.submit(self._write, self._saves, self.progress.serialized())
+        self._thread.submit(self._write, self._saves, self.progress.snapshot())
 
-    def _write(self, number: int, text: str) -> None:
+    def _write(self, number: int, snapshot: Snapshot) -> None:
         if number != self._saves:
             return  # a newer save follows
-        notice = self.progress.write(text)
+        notice = self.progress.write(snapshot)
         if notice:
             self.on_notice(notice)
 
@@ -335,17 +462,31 @@ def load_progress(
         try:
             state_dir = default_state_dir()
         except RuntimeError as error:  # no home directory to be found
-            return Progress(None), f"Progress will not be saved: {error}."
+            return Progress(None), f"Progress will not be saved: {visible(str(error), True)}."
     if state_dir is None:
         return Progress(None), None
     return Progress.load(Path(state_dir) / FILE_NAME)
 
 
-# --- helpers --------------------------------------------------------------------------
+# --- the file -------------------------------------------------------------------------
+
+
+class _Newer(Exception):
+    """The file was written by a newer llmtutor."""
 
 
 def _read(path: Path) -> Any:
-    with path.open("rb") as file:
+    """The JSON in the file at `path`, if it is a regular file of at most MAX_BYTES.
+
+    Looked at before it is opened, and opened without blocking, so that a FIFO or a device
+    (or a link to one) is refused at once rather than waited on or read for ever.
+    """
+    if not stat.S_ISREG(mode := os.stat(path).st_mode):
+        raise NotRegularFile(_file_kind(mode))
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    with os.fdopen(os.open(path, flags | getattr(os, "O_BINARY", 0)), "rb") as file:
+        if not stat.S_ISREG(mode := os.fstat(file.fileno()).st_mode):  # swapped meanwhile
+            raise NotRegularFile(_file_kind(mode))
         raw = file.read(MAX_BYTES + 1)
     if len(raw) > MAX_BYTES:
         raise CorruptProgress(f"larger than {MAX_BYTES // 1000} kB")
@@ -360,16 +501,81 @@ def _read(path: Path) -> Any:
         raise CorruptProgress(f"bad JSON: {message}") from None
 
 
-def _newer(version: object) -> bool:
-    return isinstance(version, int) and not isinstance(version, bool) and version > VERSION
+def _from_json(data: Any) -> tuple[Snapshot, int, str | None]:
+    """The progress in `data`, how many entries were dropped, and why the first was.
+
+    Raises CorruptProgress when `data` is not progress at all (not an object, a version
+    this llmtutor does not know), _Newer when a newer llmtutor wrote it.
+    """
+    if not isinstance(data, dict):
+        raise CorruptProgress(f"expected an object, found {_kind(data)}")
+    version = data.get("version")
+    if _newer(version):
+        raise _Newer()
+    if version != VERSION or isinstance(version, bool):
+        raise CorruptProgress(f"unknown version {visible(repr(version)[:20], one_line=True)}")
+    skipped, first_problem = 0, None
+
+    def skip(problem: str) -> None:
+        nonlocal skipped, first_problem
+        skipped += 1
+        first_problem = first_problem or problem
+
+    lessons: dict[str, LessonProgress] = {}
+    lessons_data = data.get("lessons", {})
+    if not isinstance(lessons_data, dict):
+        skip(f"'lessons' should be an object, not {_kind(lessons_data)}")
+        lessons_data = {}
+    for lesson_id, entry in lessons_data.items():
+        if not is_lesson_id(lesson_id):
+            skip(f"{excerpt(lesson_id)} is not a lesson id")
+        elif len(lessons) >= MAX_LESSONS:
+            skip(f"more than {MAX_LESSONS} lessons")
+        else:
+            try:
+                lessons[lesson_id] = _lesson_from_json(lesson_id, entry)
+            except CorruptProgress as error:
+                skip(str(error))
+    last_opened = data.get("last_opened")
+    if last_opened is not None and not is_lesson_id(last_opened):
+        skip("'last_opened' is not a lesson id")
+        last_opened = None
+    return Snapshot(lessons, last_opened), skipped, first_problem
+
+
+def _lesson_from_json(lesson_id: str, entry: object) -> LessonProgress:
+    where = f"lesson {lesson_id!r}"
+    if not isinstance(entry, dict):
+        raise CorruptProgress(f"{where} should be an object, not {_kind(entry)}")
+    step = _count(entry.get("step"), f"{where} step")
+    steps = _count(entry.get("steps", 0), f"{where} steps")
+    finished = entry.get("finished", False)
+    if not isinstance(finished, bool):
+        raise CorruptProgress(f"{where} finished should be true or false")
+    at = _time(entry.get("at", 0), f"{where} at")
+    quiz = entry.get("quiz", {})
+    if not isinstance(quiz, dict):
+        raise CorruptProgress(f"{where} quiz should be an object, not {_kind(quiz)}")
+    best = _score(quiz["best"], f"{where} best") if "best" in quiz else None
+    last = _score(quiz["last"], f"{where} last") if "last" in quiz else None
+    quiz_at = _time(quiz.get("at", 0), f"{where} quiz at")
+    return LessonProgress(step, steps, finished, best, last, at, quiz_at)
 
 
 def _count(value: object, where: str, minimum: int = 0) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
         raise CorruptProgress(f"{where} should be a whole number, not {_kind(value)}")
     if not minimum <= value <= MAX_COUNT:
-        raise CorruptProgress(f"{where} is out of range ({value})")
+        raise CorruptProgress(f"{where} is out of range ({excerpt(str(value), 20)})")
     return value
+
+
+def _time(value: object, where: str) -> float:
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        raise CorruptProgress(f"{where} should be a time in seconds, not {_kind(value)}")
+    if not (math.isfinite(value) and 0 <= value <= MAX_TIME):
+        raise CorruptProgress(f"{where} is out of range")
+    return float(value)
 
 
 def _score(value: object, where: str) -> Score:
@@ -382,25 +588,125 @@ def _score(value: object, where: str) -> Score:
     return Score(right, asked)
 
 
-def _lesson_from_json(lesson_id: str, entry: object) -> LessonProgress:
-    where = f"lesson {lesson_id!r}"
-    if not isinstance(entry, dict):
-        raise CorruptProgress(f"{where} should be an object, not {_kind(entry)}")
-    step = _count(entry.get("step"), f"{where} step")
-    steps = _count(entry.get("steps", 0), f"{where} steps")
-    finished = entry.get("finished", False)
-    if not isinstance(finished, bool):
-        raise CorruptProgress(f"{where} finished should be true or false")
-    quiz = entry.get("quiz", {})
-    if not isinstance(quiz, dict):
-        raise CorruptProgress(f"{where} quiz should be an object, not {_kind(quiz)}")
-    best = _score(quiz["best"], f"{where} best") if "best" in quiz else None
-    last = _score(quiz["last"], f"{where} last") if "last" in quiz else None
-    return LessonProgress(step, steps, finished, best, last)
+def _dumps(snapshot: Snapshot) -> str:
+    return json.dumps(snapshot.to_json(), indent=2, ensure_ascii=False) + "\n"
 
 
-def _score_json(score: Score | None) -> dict[str, int] | None:
-    return None if score is None else {"right": score.right, "asked": score.asked}
+def _write_atomically(path: Path, text: str) -> None:
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+@contextlib.contextmanager
+def _locked(lock_path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `lock_path` (created if need be) while the block runs.
+
+    Waits at most LOCK_TIMEOUT_S for another tutor's save, then raises TimeoutError (a
+    tutor stopped with ctrl+z in the middle of a save must not hold up the other one for
+    ever). Where there is no fcntl, or the file system cannot lock, the block runs
+    unlocked: the merge still keeps both tutors' progress unless their saves meet.
+    """
+    if fcntl is None:
+        yield
+        return
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    descriptor = os.open(lock_path, flags, 0o600)
+    try:
+        deadline, pause = time.monotonic() + LOCK_TIMEOUT_S, 0.001
+        while True:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as error:
+                if error.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                    break  # no locks on this file system: go on unlocked
+                if time.monotonic() > deadline:
+                    raise TimeoutError(
+                        errno.ETIMEDOUT, "Another llmtutor held the progress file too long"
+                    ) from None
+                time.sleep(pause)
+                pause = min(pause * 2, 0.02)
+        yield
+    finally:
+        os.close(descriptor)  # which releases the lock
+
+
+def _move_aside(path: Path, reason: str) -> tuple[Path | None, Notice]:
+    """Rename the file at `path` to `progress.json.corrupt-<time>`: the new path, or None
+    and a notice when it could not be moved."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    aside = path.with_name(f"{path.name}.corrupt-{stamp}")
+    for number in range(1, 100):
+        if not os.path.lexists(aside):
+            break
+        aside = path.with_name(f"{path.name}.corrupt-{stamp}-{number}")
+    try:
+        os.replace(path, aside)
+    except OSError as error:
+        return None, (
+            f"Could not read progress from {_shown(path)} ({reason}) nor move it aside "
+            f"({_reason(error)}); this session's progress will not be saved."
+        )
+    return aside, ""
+
+
+# --- helpers --------------------------------------------------------------------------
+
+
+def _newer(version: object) -> bool:
+    return isinstance(version, int) and not isinstance(version, bool) and version > VERSION
+
+
+def _newer_notice(path: Path) -> Notice:
+    return (
+        f"Progress in {_shown(path)} was written by a newer llmtutor; it is left as it is and "
+        "this session's progress will not be saved."
+    )
+
+
+def _not_regular_notice(path: Path, error: NotRegularFile) -> Notice:
+    return (
+        f"Progress file {_shown(path)} is {error.kind}, not a regular file; it is left as it "
+        "is and this session's progress will not be saved."
+    )
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "something else"
+
+
+def _clamp(count: int) -> int:
+    return max(0, min(count, MAX_COUNT))
+
+
+def _score_key(score: Score | None) -> tuple[int, int]:
+    return (-1, -1) if score is None else (score.right, score.asked)
+
+
+def _score_json(score: Score) -> dict[str, int]:
+    return {"right": score.right, "asked": score.asked}
+
+
+def _shown(path: Path | str) -> str:
+    """A path in a notice: on one line, every control character replaced visibly."""
+    return visible(str(path), one_line=True)
 
 
 def _kind(value: object) -> str:
@@ -412,5 +718,5 @@ def _kind(value: object) -> str:
 
 def _reason(error: BaseException) -> str:
     if isinstance(error, OSError) and error.strerror:
-        return error.strerror.lower()
-    return str(error) or type(error).__name__
+        return visible(error.strerror.lower(), one_line=True)
+    return visible(str(error) or type(error).__name__, one_line=True)

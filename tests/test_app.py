@@ -199,7 +199,7 @@ def test_quiz_scores_are_recorded(tmp_path: Path) -> None:
 
 
 def test_a_corrupt_state_file_is_set_aside_and_the_tutor_runs(tmp_path: Path) -> None:
-    (tmp_path / FILE_NAME).write_text('{"version": 1, "lessons": {"loss": {"step": "x"}}}')
+    (tmp_path / FILE_NAME).write_text('{"version": 1, "lessons": {"loss": {"step": 1')  # cut off
 
     async def scenario() -> None:
         app = create_app(CATALOG, state_dir=tmp_path)
