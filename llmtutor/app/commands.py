@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
 
 from llmtutor.curriculum import Lesson, LessonFileError, TrainingLesson, fill
+from llmtutor.safe_text import visible
 
 if TYPE_CHECKING:
     from llmtutor.app.tutor import TutorApp
@@ -17,7 +19,11 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class LessonCommand:
-    text: str  # what the palette shows and matches against
+    """A lesson's title is text, never markup: the palette is given `Content`, which Textual
+    shows as it is (a title `[@click=app.screenshot(…)]T[/]` given as a string would run the
+    action when clicked; `Draft [/WIP]` would end the app)."""
+
+    text: str  # what the palette shows and matches against: one line, control characters visible
     help: str
     run: Callable[[], None]
     discoverable: bool  # listed before anything is typed (lessons, not their every step)
@@ -32,7 +38,7 @@ def lesson_commands(app: TutorApp) -> list[LessonCommand]:
             commands.append(
                 LessonCommand(
                     "Train the tiny transformer",
-                    entry.summary or entry.title,
+                    visible(entry.summary or entry.title, one_line=True),
                     partial(app.go_to_entry, entry),
                     True,
                 )
@@ -40,7 +46,7 @@ def lesson_commands(app: TutorApp) -> list[LessonCommand]:
             continue
         commands.append(
             LessonCommand(
-                f"Open lesson: {entry.title}",
+                f"Open lesson: {visible(entry.title, one_line=True)}",
                 _where(app, entry),
                 partial(app.go_to_entry, entry),
                 True,
@@ -55,7 +61,7 @@ def lesson_commands(app: TutorApp) -> list[LessonCommand]:
         for index, step in enumerate(lesson.steps):
             commands.append(
                 LessonCommand(
-                    f"{lesson.title} › {fill(step.title, trace)}",
+                    visible(f"{lesson.title} › {fill(step.title, trace)}", one_line=True),
                     f"step {index + 1} of {total}",
                     partial(app.go_to_lesson, lesson, index),
                     False,
@@ -83,17 +89,24 @@ class LessonCommands(Provider):
     async def discover(self) -> Hits:
         for command in self.commands:
             if command.discoverable:
-                yield DiscoveryHit(command.text, command.run, text=command.text, help=command.help)
+                yield DiscoveryHit(
+                    Content(command.text), command.run, text=command.text, help=_help(command)
+                )
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for command in self.commands:
-            score = matcher.match(command.text)
+            score, offsets = matcher.fuzzy_search.match(matcher.query, command.text)
             if score > 0:
-                yield Hit(
-                    score,
-                    matcher.highlight(command.text),
-                    command.run,
-                    text=command.text,
-                    help=command.help,
-                )
+                # Not `matcher.highlight`, which reads its candidate as markup.
+                shown = Content(command.text)
+                for offset in offsets:
+                    if not command.text[offset].isspace():
+                        shown = shown.stylize(matcher.match_style, offset, offset + 1)
+                yield Hit(score, shown, command.run, text=command.text, help=_help(command))
+
+
+def _help(command: LessonCommand) -> str:
+    """The help line as `Content`: the palette reads a string as markup, and hands
+    `Content` on as it is (its field is typed `str`, hence the cast)."""
+    return cast(str, Content(command.help))

@@ -13,6 +13,7 @@ from textual.widgets.option_list import Option
 
 from llmtutor.curriculum import Catalog, Lesson, TrainingLesson, describe_length
 from llmtutor.progress import Progress
+from llmtutor.safe_text import visible
 
 if TYPE_CHECKING:
     from llmtutor.app.tutor import TutorApp
@@ -45,7 +46,7 @@ def _lesson_label(
 ) -> Text:
     """One line per lesson: number, title, and its length or progress at the right."""
     status = _lesson_status(lesson, progress)
-    label = Text.assemble((f"{number:>2}. ", "dim"), (lesson.title, "bold"))
+    label = Text.assemble((f"{number:>2}. ", "dim"), (visible(lesson.title, one_line=True), "bold"))
     gap = max(2, width - label.cell_len - status.cell_len)
     label.append(" " * gap)
     label.append_text(status)
@@ -149,7 +150,7 @@ class HomeScreen(Screen[None]):
             lesson, step = target
             return Text.assemble(
                 ("Continue with ", "bold"),
-                (lesson.title, "bold"),
+                (visible(lesson.title, one_line=True), "bold"),
                 f" — step {step + 1} of {len(lesson.steps)} ",
                 ("(press c)", "dim"),
                 ("\nor pick any lesson and press Enter; ", "dim"),
@@ -172,7 +173,7 @@ class HomeScreen(Screen[None]):
         lesson = self.catalog.entry(event.option.id or "")
         if lesson is not None:
             summary = Text.assemble(
-                lesson.summary or lesson.title,
+                visible(lesson.summary or lesson.title, one_line=True),
                 ("\nOpen it directly with ", "dim"),
                 (f"llmtutor lesson {lesson.id}", "bold"),
                 (" or print it with ", "dim"),

@@ -14,11 +14,18 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input, Label, Static
 
 from llmtutor.curriculum import Lesson
 from llmtutor.engine import InputValue, fmt_input
+from llmtutor.safe_text import visible
+
+
+def warning(problem: object) -> Content:
+    """A problem with what the learner typed, which it may quote: text, not markup."""
+    return Content(f"⚠ {visible(str(problem), one_line=True)}")
 
 
 class ValueField(Input):
@@ -48,12 +55,12 @@ class InputsPanel(VerticalScroll):
     def compose(self) -> ComposeResult:
         for spec in self.lesson.input_specs:
             with Horizontal(classes="input-row"):
-                yield Label(spec.symbol or spec.name, classes="input-name")
+                yield Label(Content(spec.symbol or spec.name), classes="input-name")
                 yield ValueField(
                     fmt_input(self.initial[spec.name]),
                     id=f"input-{spec.name}",
                     classes="input-field",
-                    tooltip=spec.description,
+                    tooltip=Content(spec.description),
                 )
             yield Static(classes="input-error", id=f"error-{spec.name}")
         yield Static(id="inputs-error", classes="input-error")
@@ -76,7 +83,7 @@ class InputsPanel(VerticalScroll):
             try:
                 values[spec.name] = spec.parse(text)
             except ValueError as problem:
-                error.update(f"⚠ {problem}")
+                error.update(warning(problem))
                 error.display = True
                 all_valid = False
                 continue
@@ -85,7 +92,7 @@ class InputsPanel(VerticalScroll):
         together = self.query_one("#inputs-error", Static)
         if all_valid:
             mismatch = self.lesson.computation.validate(values)
-            together.update(f"⚠ {mismatch}" if mismatch else "")
+            together.update(warning(mismatch) if mismatch else "")
             together.display = bool(mismatch)
             if not mismatch:
                 self.post_message(self.Changed(values))

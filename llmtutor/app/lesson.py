@@ -30,6 +30,7 @@ from llmtutor.app.widgets import Draw, Drawing, ScrollingDrawing
 from llmtutor.curriculum import Lesson, LessonFileError, Step, fill, load_lesson
 from llmtutor.engine import InputValue, Trace, fmt
 from llmtutor.render import draw_diagram, equations, render_chart, values_table
+from llmtutor.safe_text import visible
 
 CHART_MIN_HEIGHT = 9  # lines for a step's chart; more on taller terminals...
 CHART_FLOOR = 6  # ...and down to this few when the step's text needs the room
@@ -49,6 +50,13 @@ def _stamp(path: Path) -> tuple[float, int] | None:
 
 
 NAVIGATION = {"next", "previous", "first", "last"}
+
+
+def lesson_markdown(text: str) -> Markdown:
+    """A lesson's Markdown as shown: a link is written out as its text and its address,
+    not made a terminal hyperlink whose address the learner cannot see. (Markdown is not
+    markup: `[/x]` or `[@click=…]` in it is shown as written, and nothing in it acts.)"""
+    return Markdown(text, hyperlinks=False)
 
 
 class LessonScreen(Screen[None]):
@@ -148,7 +156,11 @@ class LessonScreen(Screen[None]):
         # The title bar's two parts keep their widths (the title takes what the progress
         # leaves), unless the progress text changes length: no layout of the screen.
         self.query_one("#lesson-title", Static).update(
-            Text.assemble((lesson.title, "bold"), ("  ·  ", "dim"), fill(step.title, trace)),
+            Text.assemble(
+                (visible(lesson.title, one_line=True), "bold"),
+                ("  ·  ", "dim"),
+                visible(fill(step.title, trace), one_line=True),
+            ),
             layout=False,
         )
         progress = self.query_one("#progress", Static)
@@ -194,9 +206,9 @@ class LessonScreen(Screen[None]):
         lesson, trace, baseline = self.lesson, self.trace, self.baseline
         step = lesson.steps[index]
         shown = (self._version, tuple(revealed), tuple(new))
-        story = fill(step.text, trace)
+        story = visible(fill(step.text, trace))
         panels: dict[str, tuple[Draw, Hashable]] = {
-            "step-text": (lambda width: Markdown(story), ("text", self._version, index)),
+            "step-text": (lambda width: lesson_markdown(story), ("text", self._version, index)),
             "equations": (
                 lambda width: (
                     equations(trace, revealed, new, width, baseline)
@@ -443,7 +455,10 @@ class LessonScreen(Screen[None]):
             first = error.problems[0]
             more = f" (and {len(error.problems) - 1} more)" if len(error.problems) > 1 else ""
             self.notify(
-                f"{first}{more}. Showing the last good version.", severity="error", timeout=10
+                f"{visible(str(first), one_line=True)}{more}. Showing the last good version.",
+                severity="error",
+                timeout=10,
+                markup=False,
             )
             return
         if not isinstance(lesson, Lesson):

@@ -13,6 +13,7 @@ from rich.text import Text
 
 from llmtutor.app.widgets import ScrollingDrawing
 from llmtutor.engine import Trace, fmt
+from llmtutor.safe_text import visible
 
 
 def agrees(torch_value: float, engine_value: float) -> bool:
@@ -39,7 +40,7 @@ class TorchPanel(ScrollingDrawing):
         )
 
     def failed(self, reason: str) -> None:
-        self._show(Text(f"PyTorch could not run this: {reason}", style="red"))
+        self._show(Text(f"PyTorch could not run this: {visible(reason)}", style="red"))
 
     def set_result(self, result: Any) -> None:
         self.result = result
@@ -57,7 +58,7 @@ class TorchPanel(ScrollingDrawing):
             torch_value, engine_value = self.result.values[name], trace.value(name)
             same = agrees(torch_value, engine_value)
             table.add_row(
-                trace[name].symbol,
+                Text(trace[name].symbol),  # a string in a table would be read as markup
                 fmt(torch_value),
                 fmt(engine_value),
                 Text("✓", style="green") if same else Text("✗", style="bold red"),

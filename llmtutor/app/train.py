@@ -25,6 +25,7 @@ from llmtutor.app.train_dialog import SettingsDialog
 from llmtutor.engine import fmt, live_run
 from llmtutor.render.chart import LiveSeries
 from llmtutor.run_settings import RunSettings
+from llmtutor.safe_text import visible
 
 if TYPE_CHECKING:
     import threading
@@ -89,7 +90,8 @@ class TrainScreen(Screen[None]):
             yield Static("ready", id="progress")
         yield Static(id="figures")
         intro = (self.intro.strip() + "\n\n" if self.intro else "") + "**Press Enter to start.**"
-        yield Static(Markdown(intro), id="intro")
+        # The lesson file's Markdown: links written out, not hidden behind their text.
+        yield Static(Markdown(visible(intro), hyperlinks=False), id="intro")
         yield Chart(id="loss-chart", log_y=False)
         with Horizontal(id="train-panels"):
             yield Static(id="sample")
@@ -171,7 +173,9 @@ class TrainScreen(Screen[None]):
         if isinstance(event, Exception):
             self.running = False
             self._set_status("failed")
-            self._show_figures(Text(f"The run could not go on: {event}", style="bold red"))
+            self._show_figures(
+                Text(f"The run could not go on: {visible(str(event))}", style="bold red")
+            )
         elif kind == "Started":
             self._set_status("running")
             steps = event.config.steps

@@ -10,6 +10,7 @@ from textual.containers import Grid, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
+from llmtutor.app.inputs_panel import warning
 from llmtutor.run_settings import RunSettings
 
 FIELDS = (
@@ -55,7 +56,7 @@ class SettingsDialog(ModalScreen[RunSettings | None]):
         try:
             settings = self.settings.with_text(**texts)
         except ValueError as error:
-            self.query_one("#settings-error", Static).update(f"⚠ {error}")
+            self.query_one("#settings-error", Static).update(warning(error))  # quotes the typing
             return
         self.dismiss(settings)
 

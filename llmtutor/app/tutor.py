@@ -23,6 +23,7 @@ from llmtutor.curriculum import Catalog, Lesson, LessonFileError, TrainingLesson
 from llmtutor.engine import InputValue
 from llmtutor.progress import BackgroundSaver, Progress, load_progress
 from llmtutor.run_settings import RunSettings
+from llmtutor.safe_text import visible
 
 StateDir = Path | Literal["auto"] | None
 SAVE_DELAY_S = 0.3  # progress is saved once the learner has stayed on a step this long
@@ -153,7 +154,8 @@ class TutorApp(App[None]):
         except LessonFileError as error:
             more = len(error.problems) - 1
             also = f"\n(and {more} more: run llmtutor check)" if more else ""
-            self.notify(f"{error.problems[0]}{also}", title="Cannot open", severity="error")
+            first = visible(str(error.problems[0]), one_line=True)
+            self.notify(f"{first}{also}", title="Cannot open", severity="error", markup=False)
             return
         self.push_screen(LessonScreen(lesson, step, values or {}, quiz=quiz, watch=watch))
 
@@ -224,7 +226,8 @@ class TutorApp(App[None]):
             self._saver.close()  # the last step shown is on disk before the tutor ends
 
     def _warn(self, notice: str) -> None:
-        self.notify(notice, title="Progress", severity="warning", timeout=10)
+        # A notice names paths: text, not markup (a folder may be called `[/x]`).
+        self.notify(visible(notice), title="Progress", severity="warning", timeout=10, markup=False)
 
     # --- help -----------------------------------------------------------------------------
 
