@@ -346,7 +346,8 @@ def test_a_state_dir_whose_path_is_markup_is_named_as_written(
 ) -> None:
     blocker = tmp_path / "state["  # a file: nothing can be saved under it
     blocker.write_text("not a folder", encoding="utf-8")
-    state_dir = tmp_path / "state[/x]" / "progress"
+    # Markup, and a terminal's "set the window title" sequence: a path may hold both.
+    state_dir = tmp_path / "state[/x]\x1b]0;pwn\x07" / "progress"
 
     async def scenario() -> None:
         app = create_app(catalog, state_dir=state_dir)
@@ -355,7 +356,8 @@ def test_a_state_dir_whose_path_is_markup_is_named_as_written(
             await pilot.press("right")
             await pilot.pause(0.6)  # saved once the learner stays on a step
             (notice,) = notices(app)
-            assert "[/x]" in notice and "save progress" in notice
+            assert "save progress" in notice and "state[/x]␛]0;pwn␇" in notice
+            assert "\x1b" not in screen_text(app)
             assert_running(app)
 
     run(scenario)
