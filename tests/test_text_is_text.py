@@ -108,8 +108,8 @@ Intro {DRAFT} and {LINK}.
 def catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Catalog:
     """The hostile lessons with the built-in ones, loaded as the app starts (`run=False`:
     computations run when a lesson is opened); the current folder is `tmp_path`."""
-    folder = tmp_path / "lessons"
-    folder.mkdir()
+    folder = tmp_path / "lessons[/x]"  # a path is outside text too: notices name it
+    folder.mkdir(parents=True)
     (folder / "hostile.toml").write_text(HOSTILE_LESSON, encoding="utf-8")
     (folder / "reveals-x.toml").write_text(REVEALS_X, encoding="utf-8")
     (folder / "train.toml").write_text(TRAINING, encoding="utf-8")
@@ -279,8 +279,9 @@ def test_a_lesson_that_cannot_open_is_named_as_written(catalog: Catalog) -> None
             await pilot.pause()
             assert isinstance(app.screen, HomeScreen)
             (notice,) = notices(app)
-            assert "Cannot open" in notice and "'[/x]'" in notice
-            assert str(catalog.entries[1].path) in notice.replace("\n", "")
+            path = catalog.entries[1].path
+            assert "[/x]" in str(path)
+            assert f"Cannot open\n{path}:" in notice and "'[/x]'" in notice
             assert_running(app)
 
     run(scenario)
