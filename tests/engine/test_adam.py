@@ -1,5 +1,6 @@
 """Adam, step by step, against the source's walkthrough and torch.optim.Adam."""
 
+import itertools
 import math
 import random
 
@@ -118,20 +119,33 @@ def test_memory():
 
 def test_series():
     t = compute()
+    # The parameter after each step by torch.optim.Adam, and each update the change it made.
+    path = [1.0] + [w for w, _, _ in torch_adam((0.5, 0.3, 0.4, -0.2), 0.9, 0.999, 0.01, 1e-8, 1.0)]
     updates = t.series["updates"]
     assert updates.x == (1.0, 2.0, 3.0, 4.0)
-    assert updates.y == tuple(t.value(f"update_{i}") for i in range(1, 5))
-    assert t.series["w_path"].y[0] == 1.0
-    assert t.series["w_path"].y[-1] == t.value("w_4")
+    assert updates.y == pytest.approx([a - b for a, b in itertools.pairwise(path)], abs=1e-12)
+    assert updates.y == pytest.approx((0.0100, 0.0096, 0.0097, 0.0061), abs=1e-4)  # the source's
+    w_path = t.series["w_path"]
+    assert w_path.x == (0.0, 1.0, 2.0, 3.0, 4.0)
+    assert w_path.y == pytest.approx(path, abs=1e-12)
 
 
-def test_extreme_inputs_do_not_raise():
+def test_extreme_inputs():
+    # β1 = β2 = 0 keep no history: m̂ = g, v̂ = g², so u = lr·g ÷ (|g| + ε) = ±lr (0 for g = 0).
     t = compute(gradients=(1e12, -1e12, 0.0), beta1=0.0, beta2=0.0, lr=1e12, eps=1e-300)
-    assert math.isfinite(t.value("update_1"))
+    assert [t.value(f"update_{i}") for i in (1, 2, 3)] == pytest.approx([1e12, -1e12, 0.0])
+    assert [t.value(f"w_{i}") for i in (1, 2, 3)] == pytest.approx([1 - 1e12, 1.0, 1.0])
     t = compute(gradients=(0.0,), eps=1e-8)
     assert t.value("update_1") == 0.0
     assert math.isnan(t.value("correction_ratio"))  # 0 ÷ 0, reported not raised
-    compute(gradients=(1.0,) * 50, beta1=0.9999999999999999, beta2=0.9999999999999999)
+    # β within one float of 1: the bias corrections 1 − β^t are as small as floats go, yet
+    # for a steady gradient g = 1, m̂ = v̂ = 1 at every step and u = lr ÷ (1 + ε).
+    beta = 0.9999999999999999
+    t = compute(gradients=(1.0,) * 50, beta1=beta, beta2=beta)
+    for step in range(1, 51):
+        assert t.value(f"mhat_{step}") == pytest.approx(1.0, rel=1e-12), step
+        assert t.value(f"vhat_{step}") == pytest.approx(1.0, rel=1e-12), step
+        assert t.value(f"update_{step}") == pytest.approx(0.01 / (1 + 1e-8), rel=1e-12), step
 
 
 def test_registered_with_list_input():

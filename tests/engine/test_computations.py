@@ -1,11 +1,14 @@
-"""Every computation: runs on its defaults and on extreme-but-valid inputs, names stay tidy."""
+"""Every computation: runs on its defaults, names stay tidy, and on extreme-but-valid inputs
+gives what its PyTorch view (autograd, torch.optim) gives."""
 
 import itertools
 import math
+import warnings
 
 import pytest
 
 from llmtutor.engine import COMPUTATIONS
+from llmtutor.pytorch import run_view
 
 NEW = ("cross_entropy", "slope", "chain_rule", "adam", "schedule", "saddle", "training_step")
 
@@ -48,26 +51,82 @@ def test_defaults_run_and_names_are_tidy(name):
         assert all(math.isfinite(v) for v in series.x + series.y)
 
 
-@pytest.mark.parametrize("name", NEW)
-def test_extreme_inputs_do_not_raise(name):
+def multiplied(factor, layers):
+    """`factor` multiplied in `layers` times, as plain floats: ±inf past the largest float."""
+    product = 1.0
+    for _ in range(layers):
+        product *= factor
+    return product
+
+
+# Autograd passes a residual layer's gradient back as g·1 + g·f', a sum: once g has
+# overflowed to ±inf with f' < 0, that sum is inf − inf = nan, where the chain rule's product
+# (1 + f')^N is ±inf. There torch has no number, and the product written out is the check.
+RESIDUAL_FACTOR = {
+    "residual_chain": lambda given: 1 + given["f_prime"],
+    "residual_low": lambda given: 1 - given["wobble"],
+    "residual_high": lambda given: 1 + given["wobble"],
+}
+
+
+def agrees(got, expected, slack=0.0):
+    if math.isnan(got) or math.isnan(expected):
+        return math.isnan(got) and math.isnan(expected)
+    if math.isinf(got) or math.isinf(expected):
+        return got == expected
+    return math.isclose(got, expected, rel_tol=1e-6, abs_tol=max(1e-9, slack))
+
+
+def check_with_torch(name, values):
+    """Run computation `name` on `values` in the engine and in its PyTorch view: every value
+    the view computes (by autograd, torch.optim, torch.nn.functional) must agree."""
     computation = COMPUTATIONS[name]
+    given = {**computation.defaults(), **values}
+    trace = computation.run(values)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch's own overflow warnings at the edges
+        theirs = run_view(name, values, trace).values
+    assert theirs, name
+    for key, expected in theirs.items():
+        got, slack = trace.value(key), 0.0
+        if name == "chain_rule" and key in RESIDUAL_FACTOR and math.isnan(expected):
+            expected = multiplied(RESIDUAL_FACTOR[key](given), int(given["layers"]))
+            assert math.isinf(expected), (key, values)
+        if name == "adam" and key.startswith("update_"):
+            # torch's update is w before less w after: exact only to a unit in the last
+            # place of w (2.4e-4 for w = 10¹²), where the engine works it out directly.
+            step = int(key.removeprefix("update_"))
+            before = float(given["w0"]) if step == 1 else theirs[f"w_{step - 1}"]
+            slack = 2 * math.ulp(max(abs(before), abs(theirs[f"w_{step}"])))
+        assert agrees(got, expected, slack), f"{name} {values}: {key} {got!r}, torch {expected!r}"
+
+
+@pytest.mark.parametrize("name", NEW)
+def test_extreme_inputs_agree_with_torch(name):
+    computation = COMPUTATIONS[name]
+    checked = 0
     for spec in computation.inputs:
         for value in extremes(spec):
             values = {spec.name: value}
             if computation.validate(values) is None:
-                computation.run(values)
+                check_with_torch(name, values)
+                checked += 1
+    assert checked >= len(computation.inputs)
 
 
-def test_extreme_pairs_do_not_raise():
+def test_extreme_pairs_agree_with_torch():
     # A few inputs at their edges together, where they interact.
     for name in ("adam", "slope", "cross_entropy"):
         computation = COMPUTATIONS[name]
         specs = [s for s in computation.inputs if s.kind == "float"]
+        checked = 0
         for a, b in itertools.combinations(specs, 2):
             for va, vb in itertools.product(extremes(a)[:3], extremes(b)[:3]):
                 values = {a.name: va, b.name: vb}
                 if computation.validate(values) is None:
-                    computation.run(values)
+                    check_with_torch(name, values)
+                    checked += 1
+        assert checked > 0, name
     schedule = COMPUTATIONS["schedule"]
     for values in (
         {"warmup": 0, "total": 1},
@@ -76,4 +135,4 @@ def test_extreme_pairs_do_not_raise():
         {"peak": 5e-324, "floor_fraction": 0.0, "warmup": 3, "total": 4},
     ):
         assert schedule.validate(values) is None
-        schedule.run(values)
+        check_with_torch("schedule", values)

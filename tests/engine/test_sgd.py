@@ -13,6 +13,20 @@ def f(x, y):
     return x**2 - y**2 + y**4 / 4
 
 
+def noisy_run(x0, lr, steps, noise, seed):
+    """Every (x, y) of gradient descent on f from (x0, 0), each gradient plus seeded Gaussian
+    noise: ∂f/∂x = 2x, ∂f/∂y = y³ − 2y, written out here. Plain float arithmetic: a value
+    too large for a float becomes ±inf and inf − inf becomes nan, nothing raises."""
+    rng = np.random.default_rng(seed)
+    xs, ys = [float(x0)], [0.0]
+    for _ in range(steps):
+        x, y = xs[-1], ys[-1]
+        nx, ny = (float(n) for n in rng.standard_normal(2))
+        xs.append(x - lr * (2 * x + noise * nx))
+        ys.append(y - lr * (y * y * y - 2 * y + noise * ny))
+    return xs, ys
+
+
 def test_plain_descent_stalls_at_the_saddle():
     t = compute()
     assert t.value("start_grad_y") == 0.0
@@ -79,15 +93,42 @@ def test_batch_arithmetic():
 def test_series():
     t = compute(steps=50)
     plain, noisy = t.series["plain_path"], t.series["noisy_path"]
-    assert plain.x == tuple(float(i) for i in range(51))
-    assert plain.y[0] == noisy.y[0] == pytest.approx(1.0)
-    assert noisy.y[-1] == pytest.approx(t.value("noisy_final_loss"))
+    assert plain.x == noisy.x == tuple(float(i) for i in range(51))
+    # Plain descent stays on y = 0, where x_k = x₀(1 − 2·lr)^k = 0.8^k and f = x² = 0.64^k.
+    assert plain.y == pytest.approx([0.64**k for k in range(51)], rel=1e-9)
+    assert t.series["plain_xy"].x == pytest.approx([0.8**k for k in range(51)], rel=1e-9)
     assert set(t.series["plain_xy"].y) == {0.0}
+    # The noisy run, rebuilt from the same seeded noise (seed 0, σ = 0.1, lr = 0.1).
+    xs, ys = noisy_run(1.0, 0.1, 50, 0.1, 0)
+    assert noisy.y == pytest.approx([f(x, y) for x, y in zip(xs, ys, strict=True)], abs=1e-12)
+    assert t.series["noisy_xy"].x == pytest.approx(xs, abs=1e-12)
+    assert t.series["noisy_xy"].y == pytest.approx(ys, abs=1e-12)
 
 
-def test_extreme_inputs_do_not_raise():
+def test_extreme_inputs_give_what_float_arithmetic_gives():
+    # x0 = lr = σ = 10¹²: each plain step multiplies x by 1 − 2·10¹², so x overflows to ±inf
+    # within 25 steps and the next step gives inf − inf = nan. The engine reports that nan
+    # (and the noisy run's) rather than raising.
     t = compute(x0=1e12, lr=1e12, noise=1e12, steps=200)
-    assert math.isnan(t.value("plain_final_loss")) or t.value("plain_final_loss") >= 0
+    x = 1e12
+    for _ in range(200):
+        x = x - 1e12 * (2 * x)
+    assert math.isnan(x)
+    assert math.isnan(t.value("plain_final_x"))
+    assert t.value("plain_final_y") == 0.0
+    assert math.isnan(t.value("plain_final_loss"))
+    xs, ys = noisy_run(1e12, 1e12, 200, 1e12, 0)
+    assert math.isnan(xs[-1]) and math.isnan(ys[-1])
+    assert math.isnan(t.value("noisy_final_x")) and math.isnan(t.value("noisy_final_y"))
+    assert math.isnan(t.value("noisy_final_loss"))
+    # The first step's noise, ×10¹², throws y far off the ridge at once.
+    assert abs(ys[1]) >= 1
+    assert t.value("escape_step") == 1
+    # Finite where the floats are: 10 steps, x = 10¹²·(1 − 2·10¹²)^k, f = x².
+    t = compute(x0=1e12, lr=1e12, noise=0.0, steps=10)
+    expected = 1e12 * (1 - 2e12) ** 10
+    assert t.value("plain_final_x") == pytest.approx(expected, rel=1e-12)
+    assert t.value("plain_final_loss") == pytest.approx(expected**2, rel=1e-12)
 
 
 def test_registered():
