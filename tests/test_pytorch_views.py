@@ -3,15 +3,17 @@ autograd and torch.optim, and of each view by the engine."""
 
 from __future__ import annotations
 
+import ast
 import math
 import subprocess
 import sys
 import warnings
+from pathlib import Path
 
 import pytest
 
 from llmtutor.engine.registry import COMPUTATIONS
-from llmtutor.pytorch import VIEWS, ViewResult, run_view
+from llmtutor.pytorch import VIEWS, ViewResult, run_view, views
 
 # Each computation with its defaults ({}) and a few edited inputs.
 CASES: dict[str, list[dict[str, object]]] = {
@@ -150,12 +152,28 @@ def test_training_step_uses_the_engines_batch() -> None:
 @pytest.mark.parametrize("name", sorted(HONEST))
 def test_code_is_the_source_of_the_function_that_ran(name: str) -> None:
     view = VIEWS[name]
-    assert view.code.startswith(f"def {view.function.__name__}(")
-    assert view.code.endswith("\n")
+    # The function as it is written in views.py, found by Python's parser in the file's text.
+    text = Path(views.__file__).read_text(encoding="utf-8")
+    written = next(
+        node
+        for node in ast.parse(text).body
+        if isinstance(node, ast.FunctionDef) and node.name == view.function.__name__
+    )
+    assert view.code == f"{ast.get_source_segment(text, written)}\n"
     for call in HONEST[name]:
         assert call in view.code, f"{name}: its code does not show {call!r}"
-    trace = COMPUTATIONS[name].run({"steps": 1} if name == "training_step" else {})
-    assert run_view(name, {}, trace).code == view.code
+    # The code the learner reads, run on its own, gives the engine's numbers.
+    values = {"steps": 1} if name == "training_step" else {}
+    trace = COMPUTATIONS[name].run(values)
+    namespace = dict(vars(views))  # what the function's module gives it: torch, F, TEXT, …
+    exec(compile(view.code, f"<the {name} view as shown>", "exec"), namespace)
+    shown = namespace[view.function.__name__](**view.arguments(values, trace))
+    assert shown
+    for key, ours in shown.items():
+        assert same(float(ours), trace.value(key)), f"{name}: {key} {ours!r}"
+    result = run_view(name, values, trace)
+    assert result.code == view.code
+    assert result.values == {key: float(value) for key, value in shown.items()}
 
 
 def test_importing_the_app_does_not_import_torch_or_this_package() -> None:
