@@ -31,6 +31,7 @@ from llmtutor.curriculum import (
 from llmtutor.engine import InputValue
 from llmtutor.run_settings import MAX_SEED, MAX_STEPS, RunSettings
 from llmtutor.safe_text import excerpt, path_excerpt, visible
+from llmtutor.signals import ending_quietly_on_signals
 
 P = ParamSpec("P")
 EXIT_PROBLEMS = 1  # `llmtutor check` found a problem
@@ -362,6 +363,8 @@ def _run_app(
         state_dir="auto",  # progress in the user's state directory (see llmtutor.progress)
     )
     app.run()
+    if app.return_code:  # 128 + n when signal n ended it (llmtutor.signals), 1 on an error
+        sys.exit(app.return_code)
 
 
 def _error_line(message: str) -> None:
@@ -376,7 +379,8 @@ def _error_line(message: str) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point: one-line errors, exit 2 for usage errors, quiet on broken pipes and Ctrl+C."""
     try:
-        cli.main(args=argv, prog_name="llmtutor", standalone_mode=False)
+        with ending_quietly_on_signals():  # SIGTERM, SIGHUP, SIGQUIT: no traceback
+            cli.main(args=argv, prog_name="llmtutor", standalone_mode=False)
     except click.UsageError as error:
         hint = ""
         if not isinstance(error, UsageProblem):

@@ -6,9 +6,10 @@ QuizScored) and the app records it and saves it at once.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from textual import events
 from textual.app import App
@@ -24,6 +25,7 @@ from llmtutor.engine import InputValue
 from llmtutor.progress import BackgroundSaver, Progress, load_progress
 from llmtutor.run_settings import RunSettings
 from llmtutor.safe_text import visible
+from llmtutor.signals import ending_in_loop, exit_status
 
 StateDir = Path | Literal["auto"] | None
 SAVE_DELAY_S = 0.3  # progress is saved once the learner has stayed on a step this long
@@ -74,6 +76,24 @@ class TutorApp(App[None]):
         self._start_training = train
         self._run_at_once = start_training
         self._quiz, self._watch = quiz, watch
+        self._started = False  # on_mount has pushed the first screens
+
+    async def run_async(self, **options: Any) -> None:
+        """Run as Textual does, with SIGTERM, SIGHUP and SIGQUIT ending the tutor as ctrl+q
+        does (terminal restored, progress saved, a training run stopped), from before the
+        terminal is switched to the app until after it is restored (see llmtutor.signals)."""
+        with ending_in_loop(self._end_on_signal):
+            return await super().run_async(**options)
+
+    def _end_on_signal(self, signum: int) -> None:
+        if self.return_code is not None:
+            return  # already ending: the first signal's status (or ctrl+q's) stands
+        # While the tutor is starting, ending it would take a screen's widgets from under
+        # its on_mount (a traceback): the signal waits for the first screens to be mounted.
+        if not self._started or not all(screen.is_mounted for screen in self.screen_stack):
+            asyncio.get_running_loop().call_later(0.02, self._end_on_signal, signum)
+            return
+        self.exit(return_code=exit_status(signum))  # the status says which signal
 
     def on_mount(self) -> None:
         self.progress, notice = load_progress(self.state_dir)
@@ -101,6 +121,7 @@ class TutorApp(App[None]):
             )
         self.call_after_refresh(self._check_size)
         self.call_after_refresh(self._collect_from_now_on)
+        self._started = True
 
     def _collect_from_now_on(self) -> None:
         """Once the first screen is drawn, the garbage collector, off while the command
