@@ -366,11 +366,9 @@ def _promptly(action: Callable[[], T]) -> T:
     """`action()` on a thread of its own: the test fails, rather than hangs, if it blocks."""
     results: list[T] = []
     thread = threading.Thread(target=lambda: results.append(action()), daemon=True)
-    started = time.monotonic()
     thread.start()
-    thread.join(timeout=10)
+    thread.join(timeout=60)  # a guard against a hang, not a measure of speed
     assert results, "it hung"
-    assert time.monotonic() - started < 5
     return results[0]
 
 

@@ -89,9 +89,7 @@ def test_a_short_run_lowers_the_loss_and_repeats_exactly_with_the_same_seed() ->
 
 
 def test_the_default_run_reaches_the_sources_numbers() -> None:
-    started = time.perf_counter()
     events = list(train(TrainConfig()))
-    seconds = time.perf_counter() - started
     loss_at = {event.step: event.loss for event in events if isinstance(event, Progress)}
     samples = [event for event in events if isinstance(event, Sample)]
     finished = events[-1]
@@ -108,7 +106,6 @@ def test_the_default_run_reaches_the_sources_numbers() -> None:
     assert finished.steps_done == 500 and finished.final_loss == loss_at[499]
     assert len(finished.text) == 81 and finished.text.startswith("t")
     assert finished.text in TEXT  # memorised: no garbling anywhere
-    assert seconds < 30  # a slow marker would be due past this
 
 
 # --- the model is the source's model -------------------------------------------------------
