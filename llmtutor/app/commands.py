@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, cast
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
-from llmtutor.curriculum import Lesson, LessonFileError, TrainingLesson, fill
+from llmtutor.curriculum import Lesson, LessonFileError, TrainingLesson, describe_length, fill
 from llmtutor.safe_text import visible
 
 if TYPE_CHECKING:
@@ -75,7 +75,7 @@ def _where(app: TutorApp, lesson: Lesson) -> str:
     step = app.progress.last_step(lesson.id)
     finished = "finished · " if app.progress.is_finished(lesson.id) else ""
     if step is None:
-        return f"{total} steps"
+        return describe_length(lesson)
     return f"{finished}opens at step {min(step, total - 1) + 1} of {total}"
 
 
