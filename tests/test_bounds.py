@@ -9,11 +9,11 @@ import io
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from test_cli import run_process as run  # the real command, as a shell runs it
 
 from llmtutor.cli import cli
 from llmtutor.curriculum import check_files, load_catalog
@@ -46,17 +46,6 @@ def write_lesson(folder: Path, name: str = "hostile.toml", **fields: str) -> Pat
     path = folder / name
     path.write_text(LESSON.format(**{**PLAIN, **fields}), encoding="utf-8")
     return path
-
-
-def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """The real command, as a shell runs it: its status, stdout and stderr."""
-    return subprocess.run(
-        [sys.executable, "-m", "llmtutor", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-        timeout=60,
-    )
 
 
 def one_error_line(result: subprocess.CompletedProcess[str]) -> str:
