@@ -24,11 +24,11 @@ from llmtutor.curriculum import (
     describe_length,
     lesson_files,
     load_catalog,
-    path_problem,
     render_problems,
     suggest,
 )
 from llmtutor.engine import InputValue
+from llmtutor.files import path_problem
 from llmtutor.run_settings import MAX_SEED, MAX_STEPS, RunSettings
 from llmtutor.safe_text import excerpt, path_excerpt, visible
 from llmtutor.signals import ending_quietly_on_signals

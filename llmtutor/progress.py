@@ -45,7 +45,6 @@ import errno
 import json
 import math
 import os
-import stat
 import tempfile
 import threading
 import time
@@ -58,6 +57,7 @@ from typing import Any, Literal
 import platformdirs
 
 from llmtutor.curriculum.model import LESSON_ID, MAX_ID_LENGTH
+from llmtutor.files import NotRegularFile, read_regular
 from llmtutor.safe_text import excerpt, visible
 
 try:
@@ -198,15 +198,6 @@ class Snapshot:
 
 class CorruptProgress(ValueError):
     """The state file does not hold progress in the shape this version writes."""
-
-
-class NotRegularFile(OSError):
-    """Where the state file should be there is something else: a FIFO, a device, a
-    directory. It is never read (a FIFO would block, a device never end) nor replaced."""
-
-    def __init__(self, kind: str) -> None:
-        super().__init__(f"is {kind}, not a regular file")
-        self.kind = kind
 
 
 @dataclass
@@ -476,18 +467,9 @@ class _Newer(Exception):
 
 
 def _read(path: Path) -> Any:
-    """The JSON in the file at `path`, if it is a regular file of at most MAX_BYTES.
-
-    Looked at before it is opened, and opened without blocking, so that a FIFO or a device
-    (or a link to one) is refused at once rather than waited on or read for ever.
-    """
-    if not stat.S_ISREG(mode := os.stat(path).st_mode):
-        raise NotRegularFile(_file_kind(mode))
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
-    with os.fdopen(os.open(path, flags | getattr(os, "O_BINARY", 0)), "rb") as file:
-        if not stat.S_ISREG(mode := os.fstat(file.fileno()).st_mode):  # swapped meanwhile
-            raise NotRegularFile(_file_kind(mode))
-        raw = file.read(MAX_BYTES + 1)
+    """The JSON in the file at `path`, if it is a regular file (a FIFO or a device is
+    refused at once, see `llmtutor.files`) of at most MAX_BYTES."""
+    raw = read_regular(path, MAX_BYTES)
     if len(raw) > MAX_BYTES:
         raise CorruptProgress(f"larger than {MAX_BYTES // 1000} kB")
     try:
@@ -678,18 +660,6 @@ def _not_regular_notice(path: Path, error: NotRegularFile) -> Notice:
         f"Progress file {_shown(path)} is {error.kind}, not a regular file; it is left as it "
         "is and this session's progress will not be saved."
     )
-
-
-def _file_kind(mode: int) -> str:
-    if stat.S_ISDIR(mode):
-        return "a directory"
-    if stat.S_ISFIFO(mode):
-        return "a FIFO"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "something else"
 
 
 def _clamp(count: int) -> int:

@@ -118,8 +118,8 @@ def test_a_fifo_a_device_and_a_loop_of_links_are_reported_not_read(tmp_path: Pat
     result = run("check", str(tmp_path))
     assert result.returncode == 1, result.stdout + result.stderr
     report = result.stdout
-    assert "fifo.toml: is a FIFO (named pipe), not a lesson file" in report
-    assert "zero.toml: is a device, not a lesson file" in report
+    assert "fifo.toml: is a FIFO (named pipe), not a regular file" in report
+    assert "zero.toml: is a device, not a regular file" in report
     assert "loop-a.toml: is a loop of symbolic links" in report
     assert "4 problems in 4 files" in report
     listing = run("--lessons-dir", str(tmp_path), "lessons")

@@ -378,8 +378,8 @@ def test_a_fifo_is_neither_read_nor_saved_over(tmp_path: Path) -> None:
     os.mkfifo(path)
     progress, notice = _promptly(lambda: Progress.load(path))
     assert notice == (
-        f"Progress file {path} is a FIFO, not a regular file; it is left as it is and this "
-        "session's progress will not be saved."
+        f"Progress file {path} is a FIFO (named pipe), not a regular file; it is left as it "
+        "is and this session's progress will not be saved."
     )
     progress.record_step("loss", 1, 5)
     assert _promptly(progress.save) is None  # no second notice
@@ -404,7 +404,7 @@ def test_a_directory_where_the_file_should_be_is_left_alone(tmp_path: Path) -> N
     path.mkdir()
     (path / "something").write_text("kept", encoding="utf-8")
     progress, notice = Progress.load(path)
-    assert notice and "is a directory, not a regular file" in notice and "\n" not in notice
+    assert notice and "is a folder, not a regular file" in notice and "\n" not in notice
     progress.record_step("loss", 1, 5)
     assert progress.save() is None
     assert (path / "something").read_text(encoding="utf-8") == "kept"
@@ -420,7 +420,7 @@ def test_a_fifo_put_in_the_files_place_later_is_not_saved_over(tmp_path: Path) -
     os.mkfifo(path)
     progress.record_step("loss", 2, 5)
     notice = _promptly(progress.save)
-    assert notice and "is a FIFO, not a regular file" in notice
+    assert notice and "is a FIFO (named pipe), not a regular file" in notice
     assert not progress.can_save and stat.S_ISFIFO(os.lstat(path).st_mode)
 
 

@@ -11,11 +11,8 @@ from __future__ import annotations
 import codecs
 import dataclasses
 import difflib
-import errno
 import functools
-import os
 import re
-import stat
 import tomllib
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -34,6 +31,7 @@ from llmtutor.curriculum.model import (
     placeholders,
 )
 from llmtutor.engine import COMPUTATIONS, Computation, InputSpec, InputValue, Trace, live_run
+from llmtutor.files import path_problem, read_regular
 from llmtutor.safe_text import control_characters, describe, visible
 
 LESSON_KEYS = {
@@ -94,7 +92,7 @@ class Problem:
 def read_source_lines(path: Path) -> list[str]:
     """A lesson file's lines for showing under a problem; undecodable bytes become �."""
     try:
-        data = read_limited(path, MAX_FILE_BYTES)[:MAX_FILE_BYTES]
+        data = read_regular(path, MAX_FILE_BYTES)[:MAX_FILE_BYTES]
     except OSError:
         return []
     text = data.decode("utf-8", errors="replace")
@@ -278,51 +276,9 @@ def _load(path: Path, run: bool = True) -> _Loaded:
     return _Loaded(entry, check, "order" in data)
 
 
-def read_limited(path: Path, limit: int) -> bytes:
-    """The bytes of the regular file at `path`, at most `limit + 1` of them (so that a
-    caller can tell a file over `limit`). Anything but a regular file (a FIFO, a device, a
-    folder, a link to one) is refused with `NotRegularFile`, without waiting on it."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    with os.fdopen(fd, "rb") as file:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise NotRegularFile(_file_kind(mode))
-        return file.read(limit + 1)
-
-
-class NotRegularFile(OSError):
-    """What `read_limited` raises for a path that is there but is not a regular file."""
-
-
-def _file_kind(mode: int) -> str:
-    kinds = [
-        (stat.S_ISDIR, "a folder"),
-        (stat.S_ISFIFO, "a FIFO (named pipe)"),
-        (stat.S_ISCHR, "a device"),
-        (stat.S_ISBLK, "a device"),
-        (stat.S_ISSOCK, "a socket"),
-    ]
-    return next((name for test, name in kinds if test(mode)), "not a regular file")
-
-
-def path_problem(error: OSError) -> str:
-    """Why a path could not be used, in a few words (not the path, which the caller has)."""
-    if isinstance(error, NotRegularFile):
-        return f"is {error}, not a lesson file"
-    reasons = {
-        errno.ENOENT: "does not exist",
-        errno.ENAMETOOLONG: "has a name too long for the file system",
-        errno.ELOOP: "is a loop of symbolic links",
-        errno.EACCES: "cannot be read (permission denied)",
-        errno.ENOTDIR: "does not exist (a part of it is not a folder)",
-    }
-    reason = reasons.get(error.errno or 0)
-    return reason or f"cannot be read ({(error.strerror or type(error).__name__).lower()})"
-
-
 def _read(path: Path) -> str:
     try:
-        data = read_limited(path, MAX_FILE_BYTES)
+        data = read_regular(path, MAX_FILE_BYTES)
     except OSError as error:
         raise LessonFileError([Problem(path, path_problem(error))]) from None
     if len(data) > MAX_FILE_BYTES:
