@@ -199,9 +199,13 @@ def open_lesson(
     lesson = _find_lesson(catalog, name)
     if isinstance(lesson, Lesson):
         lesson = _checked(catalog, lesson)
+    if plain and watch:
+        raise UsageProblem("--watch reloads the lesson in the app; it does nothing with --plain")
     if isinstance(lesson, TrainingLesson):
-        if sets:
-            raise UsageProblem(f"{name!r} takes no --set; see 'llmtutor train --help'")
+        given = {"--set": bool(sets), "--step": step is not None, "--quiz": quiz, "--watch": watch}
+        unused = [flag for flag, is_given in given.items() if is_given]
+        if unused:  # the live run has no steps to start at, quiz or reload
+            raise UsageProblem(f"{name!r} takes no {unused[0]}; see 'llmtutor train --help'")
         if plain:
             sys.exit(_train_plain([RunSettings()]))
         _run_app(catalog, training=RunSettings(), start_training=False)

@@ -53,7 +53,10 @@ def read_regular(path: Path, limit: int) -> bytes:
         mode = os.fstat(file.fileno()).st_mode
         if not stat.S_ISREG(mode):  # replaced between the look and the opening
             raise NotRegularFile(file_kind(mode))
-        return file.read(limit + 1)
+        data = file.read(limit + 1)
+        if data is None:  # a file the kernel feeds (/proc/kmsg): it would wait for data
+            raise BlockingIOError(errno.EAGAIN, "it would wait for data")
+        return data
 
 
 def path_problem(error: OSError) -> str:
@@ -66,6 +69,7 @@ def path_problem(error: OSError) -> str:
         errno.ELOOP: "is a loop of symbolic links",
         errno.EACCES: "cannot be read (permission denied)",
         errno.ENOTDIR: "does not exist (a part of it is not a folder)",
+        errno.EAGAIN: "cannot be read (it would wait for data)",
     }
     reason = reasons.get(error.errno or 0)
     return reason or f"cannot be read ({(error.strerror or type(error).__name__).lower()})"

@@ -43,7 +43,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import json
-import math
 import os
 import tempfile
 import threading
@@ -338,7 +337,8 @@ class Progress:
     def _now(self, before: float) -> float:
         """The time of a new record: now, and later than the record it replaces (which may
         come from another tutor whose clock runs ahead)."""
-        return round(max(self.clock(), before + TICK_S), 3)
+        # Never past what the file may hold: a record beyond MAX_TIME would be dropped.
+        return min(round(max(self.clock(), before + TICK_S), 3), MAX_TIME)
 
     # --- writing ----------------------------------------------------------------------
 
@@ -555,7 +555,7 @@ def _count(value: object, where: str, minimum: int = 0) -> int:
 def _time(value: object, where: str) -> float:
     if not isinstance(value, int | float) or isinstance(value, bool):
         raise CorruptProgress(f"{where} should be a time in seconds, not {_kind(value)}")
-    if not (math.isfinite(value) and 0 <= value <= MAX_TIME):
+    if not 0 <= value <= MAX_TIME:  # compared, not converted: a huge int is out, and NaN
         raise CorruptProgress(f"{where} is out of range")
     return float(value)
 

@@ -276,3 +276,26 @@ def test_plain_writes_each_step_as_it_is_drawn() -> None:
     assert len(writes) == len(lesson.steps) + 2
     assert writes[0].startswith("Backpropagation")
     assert writes[1].lstrip("\n").startswith("Step 1 of 9 · ")
+
+
+def test_a_number_too_long_to_read_is_a_located_problem(tmp_path: Path) -> None:
+    path = write_lesson(tmp_path)
+    path.write_text(path.read_text().replace("order = 5", "order = " + "9" * 5000))
+    (problem,) = check_files([path])
+    assert (problem.line, problem.column) == (4, 9)
+    assert problem.message == "a number too long to read (over 4300 digits)"
+
+
+@pytest.mark.skipif(not Path("/proc/kmsg").exists(), reason="no /proc/kmsg here")
+def test_a_kernel_file_that_would_wait_is_one_problem(tmp_path: Path) -> None:
+    (tmp_path / "kmsg.toml").symlink_to("/proc/kmsg")  # a regular file that blocks, or refuses
+    (problem,) = check_files([tmp_path / "kmsg.toml"])
+    assert problem.line is None and problem.message.startswith("cannot be read (")
+
+
+def test_the_live_run_takes_no_step_quiz_or_watch() -> None:
+    for flag, name in (("--step=1", "--step"), ("--quiz", "--quiz"), ("--watch", "--watch")):
+        line = one_error_line(run("lesson", "train", flag))
+        assert line.endswith(f"'train' takes no {name}; see 'llmtutor train --help'"), line
+    line = one_error_line(run("lesson", "adam", "--plain", "--watch"))
+    assert line.endswith("--watch reloads the lesson in the app; it does nothing with --plain")

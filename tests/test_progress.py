@@ -291,6 +291,8 @@ ODD_ENTRIES = {  # one entry that makes no sense, beside a good one
     "at negative": b'"loss": {"step": 1, "at": -5}',
     "at not a number": b'"loss": {"step": 1, "at": NaN}',
     "quiz at infinite": b'"loss": {"step": 1, "quiz": {"at": Infinity}}',
+    "at too large for a float": b'"loss": {"step": 1, "at": 1' + b"0" * 400 + b"}",
+    "quiz at too large for a float": b'"loss": {"step": 1, "quiz": {"at": 1' + b"0" * 400 + b"}}",
     "not a lesson id": b'"../../etc": {"step": 1}',
     "capitals": b'"Loss": {"step": 1}',
     "an id of 65 characters": b'"' + b"a" * 65 + b'": {"step": 1}',
@@ -313,6 +315,19 @@ def test_an_odd_entry_is_dropped_and_the_rest_kept(tmp_path: Path, entry: bytes)
     assert progress.save() is None
     saved = json.loads(path.read_text(encoding="utf-8"))
     assert sorted(saved["lessons"]) == ["adam", "loss"]  # the odd one is gone, adam kept
+
+
+def test_a_record_is_never_stamped_later_than_the_file_may_hold(tmp_path: Path) -> None:
+    # A clock far ahead (or a record from one) must not push a lesson out of the file.
+    path = tmp_path / FILE_NAME
+    latest = 1e11  # the latest time the file keeps: about the year 5000
+    path.write_text('{"version": 1, "lessons": {"adam": {"step": 2, "steps": 9, "at": 1e11}}}')
+    progress, _ = Progress.load(path)
+    assert progress.record_step("adam", 3, 9)
+    assert progress.save() is None
+    assert json.loads(path.read_text())["lessons"]["adam"]["at"] == latest
+    again, notice = Progress.load(path)
+    assert notice is None and again.last_step("adam") == 3
 
 
 def test_an_id_of_101_characters_among_valid_ones_keeps_the_valid_ones(tmp_path: Path) -> None:

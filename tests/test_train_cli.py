@@ -76,6 +76,9 @@ def test_ctrl_c_ends_a_plain_run_with_status_130() -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # A shell starts a background job with SIGINT ignored, and Python then never
+        # raises KeyboardInterrupt: the tutor must get Ctrl+C as a terminal would send it.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     assert process.stdout is not None
     process.stdout.readline()  # training has started

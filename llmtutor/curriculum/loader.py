@@ -307,6 +307,19 @@ def _parse(path: Path, text: str) -> dict[str, Any]:
         line, column = _deep_nesting_position(text)
         problem = Problem(path, "not valid TOML: nested too deeply", line, column)
         raise LessonFileError([problem]) from None
+    except ValueError:  # Python turns no more than 4300 digits into an int
+        line, column = _long_number_position(text)
+        problem = Problem(path, "a number too long to read (over 4300 digits)", line, column)
+        raise LessonFileError([problem]) from None
+
+
+def _long_number_position(text: str) -> tuple[int | None, int | None]:
+    """Where the first number of over 4300 digits starts, if one can be found."""
+    found = re.search(r"[0-9][0-9_]{4300,}", text)
+    if found is None:
+        return None, None
+    line = text.count("\n", 0, found.start()) + 1
+    return line, found.start() - (text.rfind("\n", 0, found.start()) + 1) + 1
 
 
 def _deep_nesting_position(text: str, too_deep: int = 100) -> tuple[int, int]:
