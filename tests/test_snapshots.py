@@ -10,6 +10,7 @@ import json
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from llmtutor.app import TutorApp, create_app
 from llmtutor.curriculum import load_catalog
@@ -108,9 +109,10 @@ def test_edit_panel_with_a_changed_input(snap_compare) -> None:
     async def edit(pilot: Pilot) -> None:
         await settle(pilot)
         await pilot.press("e")
-        field = pilot.app.screen.query_one("#input-w1")
-        field.value = "0.7"
-        field.cursor_blink = False
+        # No field blinks: the focused one's cursor would show or not with the clock.
+        for each in pilot.app.screen.query(Input):
+            each.cursor_blink = False
+        pilot.app.screen.query_one("#input-w1", Input).value = "0.7"
         await settle(pilot)
 
     assert snap_compare(make_app("backprop", 6), terminal_size=(80, 24), run_before=edit)
