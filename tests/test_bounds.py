@@ -286,11 +286,22 @@ def test_a_number_too_long_to_read_is_a_located_problem(tmp_path: Path) -> None:
     assert problem.message == "a number too long to read (over 4300 digits)"
 
 
-@pytest.mark.skipif(not Path("/proc/kmsg").exists(), reason="no /proc/kmsg here")
-def test_a_kernel_file_that_would_wait_is_one_problem(tmp_path: Path) -> None:
-    (tmp_path / "kmsg.toml").symlink_to("/proc/kmsg")  # a regular file that blocks, or refuses
-    (problem,) = check_files([tmp_path / "kmsg.toml"])
-    assert problem.line is None and problem.message.startswith("cannot be read (")
+def test_a_file_that_would_wait_for_data_is_one_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A file the kernel feeds, such as /proc/kmsg, is regular, but opened without waiting
+    # its read gives None (no data yet). Reading the real one would take the kernel's log.
+    path = write_lesson(tmp_path)
+    real_fdopen = os.fdopen
+
+    def waiting(fd: int, mode: str = "r") -> io.BufferedReader:
+        file = real_fdopen(fd, mode)
+        monkeypatch.setattr(file, "read", lambda size=-1: None)
+        return file
+
+    monkeypatch.setattr(os, "fdopen", waiting)
+    (problem,) = check_files([path])
+    assert str(problem) == f"{path}: cannot be read (it would wait for data)"
 
 
 def test_the_live_run_takes_no_step_quiz_or_watch() -> None:
