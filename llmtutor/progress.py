@@ -426,11 +426,15 @@ class BackgroundSaver:
         self.on_notice = on_notice
         self._saves = 0  # how many saves were asked for: the newest one is written
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llmtutor-save")
+        self._closed = False
 
     def save(self) -> None:
         if self.progress.path is None or not self.progress.can_save:
             return
         self._saves += 1
+        if self._closed:  # a save asked for as the tutor ends (a timer already due): now
+            self._write(self._saves, self.progress.snapshot())
+            return
         self._thread.submit(self._write, self._saves, self.progress.snapshot())
 
     def _write(self, number: int, snapshot: Snapshot) -> None:
@@ -441,6 +445,8 @@ class BackgroundSaver:
             self.on_notice(notice)
 
     def close(self) -> None:
+        """Wait for the last write; a save after this writes at once, on the caller's thread."""
+        self._closed = True
         self._thread.shutdown(wait=True)
 
 

@@ -129,8 +129,14 @@ def test_a_fifo_a_device_and_a_loop_of_links_are_reported_not_read(tmp_path: Pat
 def test_a_file_over_the_size_limit_is_refused(tmp_path: Path) -> None:
     path = write_lesson(tmp_path, text='"' + "x" * (MAX_FILE_BYTES + 10) + '"')
     problems = check_files([path])
+    # Pointed at where the file passes the limit: in the step's long text (ASCII: a byte
+    # is a column).
+    lines = path.read_text().splitlines(keepends=True)
+    before = sum(len(text) for text in lines[:11])  # the eleven lines above the text's
+    assert lines[11].startswith('text = "xxx') and before < MAX_FILE_BYTES
     assert [str(p) for p in problems] == [
-        f"{path}: the file is over {MAX_FILE_BYTES // 1000} kB; a lesson file is at most that"
+        f"{path}:12:{MAX_FILE_BYTES - before + 1}: the file is over "
+        f"{MAX_FILE_BYTES // 1000} kB, the most a lesson file may be"
     ]
 
 

@@ -802,3 +802,13 @@ def test_the_background_saver_reports_a_failure_once(tmp_path: Path) -> None:
         saver.save()
     saver.close()
     assert len(notices) == 1 and "save progress" in notices[0]
+
+
+def test_a_save_asked_for_after_the_saver_closed_is_written_at_once(tmp_path: Path) -> None:
+    # The app closes its saver as it ends; a save timer already due may still fire.
+    progress = Progress(tmp_path / FILE_NAME)
+    saver = BackgroundSaver(progress, on_notice=lambda notice: None)
+    saver.close()
+    progress.record_step("adam", 3, 9)
+    saver.save()
+    assert json.loads((tmp_path / FILE_NAME).read_text())["lessons"]["adam"]["step"] == 3

@@ -281,9 +281,12 @@ def _read(path: Path) -> str:
         data = read_regular(path, MAX_FILE_BYTES)
     except OSError as error:
         raise LessonFileError([Problem(path, path_problem(error))]) from None
-    if len(data) > MAX_FILE_BYTES:
-        message = f"the file is over {MAX_FILE_BYTES // 1000} kB; a lesson file is at most that"
-        raise LessonFileError([Problem(path, message)]) from None
+    if len(data) > MAX_FILE_BYTES:  # pointed at where it passes the limit
+        line_start = data.rfind(b"\n", 0, MAX_FILE_BYTES) + 1
+        line = data.count(b"\n", 0, MAX_FILE_BYTES) + 1
+        column = len(data[line_start:MAX_FILE_BYTES].decode("utf-8", errors="ignore")) + 1
+        message = f"the file is over {MAX_FILE_BYTES // 1000} kB, the most a lesson file may be"
+        raise LessonFileError([Problem(path, message, line, column)]) from None
     # Some Windows editors start UTF-8 files with a byte-order mark; TOML has no use for it.
     data = data.removeprefix(codecs.BOM_UTF8)
     try:
