@@ -11,7 +11,7 @@ from rich.markdown import Markdown
 from rich.rule import Rule
 from rich.text import Text
 
-from llmtutor.curriculum import Lesson, fill
+from llmtutor.curriculum import PLAIN, Lesson
 from llmtutor.engine import InputValue, Trace, fmt_input
 from llmtutor.render import draw_diagram, equations, render_chart, values_table
 
@@ -77,9 +77,9 @@ def _lesson_parts(
     yield heading
     total = len(lesson.steps)
     for index, step in enumerate(lesson.steps):
-        title = Text(f"Step {index + 1} of {total} · {fill(step.title, trace)}")
+        title = Text(f"Step {index + 1} of {total} · {step.heading(trace, PLAIN)}")
         part: list[RenderableType] = [Text(), Rule(title, align="left")]
-        part.append(Markdown(fill(step.text, trace)))
+        part.append(Markdown(step.body(trace, PLAIN)))
         names = lesson.reveals(index, trace)
         if names:
             part += [Text(), equations(trace, names, width=width - 4)]

@@ -512,3 +512,64 @@ def test_the_docs_name_every_key_of_the_format() -> None:
     text = DOC.read_text(encoding="utf-8")
     for key in LESSON_KEYS | STEP_KEYS | TRAINING_KEYS:
         assert f"| `{key}` |" in text or f"`{key}`" in text, key
+
+
+# -- choices: texts chosen by computed facts -----------------------------------------------
+
+CHOOSING_LESSON = """\
+id = "choosing"
+title = "Choosing"
+computation = "slope"
+
+[[steps]]
+title = "{verdict}"
+text = "The step {how}."
+reveal = ["L_step"]
+
+[steps.choose.verdict]
+fact = "after_stepp"
+down = "Down"
+
+[steps.choose.how]
+fact = "after_step"
+down = "helped: {L_step} below {L}"
+upp = "overshot"
+"""
+
+
+def test_check_reports_an_unknown_fact_a_missing_text_and_an_unknown_value(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path, CHOOSING_LESSON)
+    result = invoke("check", str(path))
+    assert result.exit_code == 1
+    reported(
+        result.output,
+        path,
+        11,
+        8,
+        "'slope' states no fact 'after_stepp' (did you mean 'after_step'?)",
+    )
+    block = reported(
+        result.output,
+        path,
+        14,
+        1,
+        "choice 'how' has no text for when 'after_step' is 'up' or 'same' or 'not_finite'",
+    )
+    assert shown_line(block) == "[steps.choose.how]"
+    reported(result.output, path, 17, 1, "fact 'after_step' is never 'upp' (did you mean 'up'?)")
+    # The step's own {verdict} and {how} are choices, not values it lacks.
+    assert "mentions {verdict}" not in result.output
+    assert "3 problems in 1 file" in result.output
+
+
+def test_a_choice_text_may_only_name_values(tmp_path: Path) -> None:
+    lesson = CHOOSING_LESSON.replace(
+        '"after_stepp"\ndown = "Down"', ('"shown_in"\napp = "App"\nplain = "{nope}"')
+    ).replace('upp = "overshot"', 'up = "up"\nsame = "same"\nnot_finite = "inf"')
+    path = write(tmp_path, lesson)
+    result = invoke("check", str(path))
+    assert result.exit_code == 1
+    reported(result.output, path, 13, 10, "choice 'verdict' mentions {nope}, which the computation")
+    assert "1 problem in 1 file" in result.output

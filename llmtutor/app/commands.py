@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, cast
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
-from llmtutor.curriculum import Lesson, LessonFileError, TrainingLesson, describe_length, fill
+from llmtutor.curriculum import Lesson, LessonFileError, TrainingLesson, describe_length
 from llmtutor.safe_text import visible
 
 if TYPE_CHECKING:
@@ -61,7 +61,7 @@ def lesson_commands(app: TutorApp) -> list[LessonCommand]:
         for index, step in enumerate(lesson.steps):
             commands.append(
                 LessonCommand(
-                    visible(f"{lesson.title} › {fill(step.title, trace)}", one_line=True),
+                    visible(f"{lesson.title} › {step.heading(trace)}", one_line=True),
                     f"step {index + 1} of {total}",
                     partial(app.go_to_lesson, lesson, index),
                     False,

@@ -14,8 +14,11 @@ from llmtutor.curriculum.loader import (
     suggest,
 )
 from llmtutor.curriculum.model import (
+    APP,
     LESSON_ID,
     MAX_ID_LENGTH,
+    PLAIN,
+    Choice,
     InputError,
     Lesson,
     Step,
@@ -25,9 +28,12 @@ from llmtutor.curriculum.model import (
 )
 
 __all__ = [
+    "APP",
     "LESSON_ID",
     "MAX_ID_LENGTH",
+    "PLAIN",
     "Catalog",
+    "Choice",
     "InputError",
     "Lesson",
     "LessonFileError",

@@ -24,6 +24,7 @@ from llmtutor.curriculum.locate import KeyPath, LineIndex, source_lines
 from llmtutor.curriculum.model import (
     LESSON_ID,
     MAX_ID_LENGTH,
+    Choice,
     Lesson,
     Step,
     TrainingLesson,
@@ -31,6 +32,7 @@ from llmtutor.curriculum.model import (
     placeholders,
 )
 from llmtutor.engine import COMPUTATIONS, Computation, InputSpec, InputValue, Trace, live_run
+from llmtutor.engine.facts import SHOWN_IN
 from llmtutor.files import path_problem, read_regular
 from llmtutor.safe_text import control_characters, describe, visible
 
@@ -47,7 +49,8 @@ LESSON_KEYS = {
 }
 TRAINING_KEYS = {"id", "title", "summary", "order", "kind", "text"}
 KINDS = ("steps", "training")
-STEP_KEYS = {"title", "text", "reveal", "chart", "chart_log", "quiz"}
+STEP_KEYS = {"title", "text", "reveal", "chart", "chart_log", "quiz", "choose"}
+CHOICE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 MAX_TEXT = 20_000  # characters in one text; a lesson step is a screenful, not a book
 MAX_STEPS = 100  # steps in one lesson; the longest built-in lesson has a dozen
 MAX_FILE_BYTES = 256_000  # a lesson file; the built-in ones are a few kilobytes
@@ -218,7 +221,14 @@ class _Checker:
             ordered = sorted(self.problems, key=lambda p: (p.line or 0, p.column or 0))
             raise LessonFileError(ordered)
 
-    def text(self, data: dict[str, Any], key: str, where: KeyPath, required: bool = True) -> str:
+    def text(
+        self,
+        data: dict[str, Any],
+        key: str,
+        where: KeyPath,
+        required: bool = True,
+        may_be_empty: bool = False,
+    ) -> str:
         value = data.get(key)
         if value is None:
             if required:
@@ -227,7 +237,7 @@ class _Checker:
         if not isinstance(value, str):
             self.bad_value((*where, key), f"{key!r} must be text, not {_kind(value)}")
             return ""
-        if required and not value.strip():
+        if required and not may_be_empty and not value.strip():
             self.bad_value((*where, key), f"{key!r} must not be empty")
         if len(value) > MAX_TEXT:
             self.bad_value((*where, key), f"{key!r} is {len(value)} characters; at most {MAX_TEXT}")
@@ -393,7 +403,7 @@ def _check_lesson(
         message = f"unknown diagram {diagram!r} for {computation.name!r}; known: {known}"
         check.bad_value(("diagram",), message)
 
-    steps = _check_steps(check, data.get("steps"), produced)
+    steps = _check_steps(check, data.get("steps"), produced, computation)
     check.raise_problems()
     assert computation is not None
     return Lesson(
@@ -494,7 +504,9 @@ def _input_problem(spec: InputSpec, key: str, value: object) -> str | None:
         return f"{key} is too large to teach with (limit {spec.limit:g})"
 
 
-def _check_steps(check: _Checker, steps: object, produced: _Produced | None) -> list[Step]:
+def _check_steps(
+    check: _Checker, steps: object, produced: _Produced | None, computation: Computation | None
+) -> list[Step]:
     """Check each [[steps]] table, and the names it uses against `produced` unless an
     earlier problem left it unknown (None)."""
     if steps is None:
@@ -510,11 +522,17 @@ def _check_steps(check: _Checker, steps: object, produced: _Produced | None) -> 
             ("steps", MAX_STEPS), f"{len(steps)} steps; a lesson has at most {MAX_STEPS}"
         )
         return []
-    return [_check_step(check, step, index, produced) for index, step in enumerate(steps)]
+    return [
+        _check_step(check, step, index, produced, computation) for index, step in enumerate(steps)
+    ]
 
 
 def _check_step(
-    check: _Checker, step: dict[str, Any], index: int, produced: _Produced | None
+    check: _Checker,
+    step: dict[str, Any],
+    index: int,
+    produced: _Produced | None,
+    computation: Computation | None,
 ) -> Step:
     where: KeyPath = ("steps", index)
     for key in step:
@@ -540,21 +558,108 @@ def _check_step(
     if not isinstance(chart_log, bool):
         check.bad_value((*where, "chart_log"), "'chart_log' must be true or false")
         chart_log = False
+    choose = _check_choices(check, step.get("choose"), where, computation, values)
     if values is not None:
-        _check_placeholders(check, (*where, "title"), title, values, index)
-        _check_placeholders(check, (*where, "text"), text, values, index)
-    return Step(title, text, tuple(reveal), tuple(chart), chart_log, tuple(quiz))
+        given = step.get("choose")  # a broken choice is reported once, by its table
+        names = values + (list(given) if isinstance(given, dict) else [])
+        _check_placeholders(check, (*where, "title"), title, names, index)
+        _check_placeholders(check, (*where, "text"), text, names, index)
+    return Step(title, text, tuple(reveal), tuple(chart), chart_log, tuple(quiz), tuple(choose))
+
+
+def _check_choices(
+    check: _Checker,
+    tables: object,
+    where: KeyPath,
+    computation: Computation | None,
+    values: list[str] | None,
+) -> list[Choice]:
+    """A step's `[steps.choose.NAME]` tables: each names a fact of the computation and
+    gives a text for every value the fact can take, and nothing else."""
+    if tables is None:
+        return []
+    where = (*where, "choose")
+    if not isinstance(tables, dict) or not all(isinstance(t, dict) for t in tables.values()):
+        check.bad_value(
+            where, "'choose' must hold tables: [steps.choose.NAME] with fact = \"…\" and texts"
+        )
+        return []
+    choices = []
+    for name, table in tables.items():
+        place = (*where, name)
+        if not CHOICE_NAME.fullmatch(name):
+            check.error(place, f"choice name {name!r} must be letters, digits and _")
+            continue
+        if values is not None and name in values:
+            check.error(place, f"choice name {name!r} is also a value of the computation")
+            continue
+        fact_name = table.get("fact")
+        if fact_name is None:
+            check.missing(place, "fact", f'choice {name!r} needs fact = "…": what it depends on')
+            continue
+        if not isinstance(fact_name, str):
+            check.bad_value((*place, "fact"), f"'fact' must be text, not {_kind(fact_name)}")
+            continue
+        fact = computation.fact(fact_name) if computation is not None else None
+        if fact is None:
+            if computation is not None:
+                known = [f.name for f in (*computation.facts, SHOWN_IN)]
+                check.bad_value(
+                    (*place, "fact"),
+                    f"{computation.name!r} states no fact {fact_name!r}"
+                    f"{suggest(fact_name, known)}; its facts: {', '.join(known)}",
+                )
+            continue
+        for key in table:
+            if key != "fact" and key not in fact.values:
+                check.error(
+                    (*place, key),
+                    f"fact {fact.name!r} is never {key!r}{suggest(key, list(fact.values))}; "
+                    f"it is one of: {', '.join(fact.values)}",
+                )
+        missing = [value for value in fact.values if value not in table]
+        if missing:
+            check.missing(
+                place,
+                missing[0],
+                f"choice {name!r} has no text for when {fact.name!r} is "
+                + " or ".join(repr(value) for value in missing)
+                + f" (it needs one for each of: {', '.join(fact.values)})",
+            )
+        texts = []
+        for value in fact.values:
+            if value in table:
+                text = check.text(table, value, place, may_be_empty=True)
+                if values is not None:
+                    _check_placeholders(check, (*place, value), text, values, None, in_choice=True)
+                texts.append((value, text))
+        choices.append(Choice(name, fact.name, tuple(texts)))
+    return choices
 
 
 def _check_placeholders(
-    check: _Checker, where: KeyPath, text: str, produced: list[str], index: int | None
+    check: _Checker,
+    where: KeyPath,
+    text: str,
+    produced: list[str],
+    index: int | None,
+    in_choice: bool = False,
 ) -> None:
-    """Each `{name}` of `text` must be one of `produced`: the computation's values for step
-    `index`, or (index None) the live run's figures for a training lesson's text."""
+    """Each `{name}` of `text` must be one of `produced`: the computation's values (and the
+    step's choices) for step `index`, the computation's values for a choice's text, or
+    (index None) the live run's figures for a training lesson's text."""
     for name in placeholders(text):
         if name not in produced:
-            what = f"step {index + 1} mentions" if index is not None else "the text mentions"
-            source = "the computation does" if index is not None else "the live run does"
+            what = (
+                f"step {index + 1} mentions"
+                if index is not None
+                else f"choice {where[-2]!r} mentions"
+                if in_choice
+                else "the text mentions"
+            )
+            source = (
+                "the computation does" if index is not None or in_choice else "the live run does"
+            )
             check.bad_value(
                 where,
                 f"{what} {{{name}}}, which {source} not produce{suggest(name, produced)}",

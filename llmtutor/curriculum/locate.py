@@ -71,7 +71,7 @@ class LineIndex:
 
     def _scan(self) -> None:
         table: KeyPath = ()
-        counters: dict[tuple[str, ...], int] = {}
+        counters: dict[KeyPath, int] = {}  # the last index of each array of tables
         closing = ""  # the delimiter of the multi-line string we are inside, if any
         depth = 0  # open brackets of a multi-line array
         open_key: KeyPath | None = None  # the key whose multi-line value we are inside
@@ -89,14 +89,14 @@ class LineIndex:
                 continue
             column = len(raw) - len(raw.lstrip()) + 1
             if match := _ARRAY_TABLE.match(line):
-                name = _split_key(match.group(1))
+                name = _resolve(_split_key(match.group(1)), counters)
                 counters[name] = counters.get(name, -1) + 1
                 table = (*name, counters[name])
                 self._record(name, Spot(number, column, column, number))  # the array: at its first
                 self._record(table, Spot(number, column, column, number))
                 continue
             if match := _TABLE.match(line):
-                table = _split_key(match.group(1))
+                table = _resolve(_split_key(match.group(1)), counters)
                 self._record(table, Spot(number, column, column, number))
                 continue
             if match := _KEY.match(line):
@@ -168,6 +168,18 @@ class LineIndex:
             if column >= 0:
                 return number, column + 1
         return None
+
+
+def _resolve(name: tuple[str, ...], counters: dict[KeyPath, int]) -> KeyPath:
+    """A header's key path with the index of each array of tables it passes through: after
+    the third `[[steps]]`, `[steps.choose.x]` is ("steps", 2, "choose", "x")."""
+    path: list[str | int] = []
+    for position, part in enumerate(name):
+        path.append(part)
+        index = counters.get(tuple(path))
+        if index is not None and position < len(name) - 1:
+            path.append(index)
+    return tuple(path)
 
 
 def _opens(value: str) -> tuple[str, int]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from llmtutor.engine import Computation, InputSpec, InputValue, Trace, fmt, live_run
+from llmtutor.engine.facts import SHOWN_IN
 from llmtutor.safe_text import excerpt
 
 # A lesson's id: its name on the command line and its key in the progress file, which
@@ -27,13 +28,38 @@ def placeholders(text: str) -> list[str]:
 MISSING = "—"  # a placeholder whose value these inputs do not produce (a 5th Adam step of 4)
 
 
-def fill(text: str, trace: Trace) -> str:
-    """Put computed values into lesson text: `{name}` becomes the value, formatted."""
+# Where lesson text is read, for the built-in fact `shown_in`: the app names its keys, the
+# printed lesson (--plain) names the command line's flags.
+APP, PLAIN = "app", "plain"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """Text chosen by a computed fact: `{name}` in a step becomes the text given for the
+    fact's value (a step's `[steps.choose.NAME]` table: `fact = "…"`, then one text for
+    each value the fact can take)."""
+
+    name: str
+    fact: str
+    texts: tuple[tuple[str, str], ...]  # (fact value, text), one for every value
+
+    def text_for(self, value: str | None) -> str:
+        return next((text for key, text in self.texts if key == value), MISSING)
+
+
+def fill(text: str, trace: Trace, choices: Iterable[Choice] = (), shown_in: str = APP) -> str:
+    """Put computed values into lesson text: `{name}` becomes the value, formatted, or the
+    text a choice gives for its fact's value (in which values are put in turn)."""
+    chosen = {choice.name: choice for choice in choices}
+    facts = {**trace.facts, SHOWN_IN.name: shown_in}
 
     def replace(match: re.Match[str]) -> str:
         token, name = match.group(0), match.group(1)
         if name is None:
             return token[0]
+        if name in chosen:
+            choice = chosen[name]
+            return fill(choice.text_for(facts.get(choice.fact)), trace, (), shown_in)
         return fmt(trace[name].value) if name in trace else MISSING
 
     return PLACEHOLDER.sub(replace, text)
@@ -66,6 +92,15 @@ class Step:
     chart: tuple[str, ...] = ()  # names of trace series drawn together on one chart
     chart_log: bool = False  # draw the chart's y axis on a log scale
     quiz: tuple[str, ...] = ()  # values the learner predicts (in quiz mode) before the reveal
+    choose: tuple[Choice, ...] = ()  # texts chosen by computed facts, for `{name}`
+
+    def heading(self, trace: Trace, shown_in: str = APP) -> str:
+        """The title with its values and choices put in."""
+        return fill(self.title, trace, self.choose, shown_in)
+
+    def body(self, trace: Trace, shown_in: str = APP) -> str:
+        """The text with its values and choices put in."""
+        return fill(self.text, trace, self.choose, shown_in)
 
 
 class InputError(ValueError):

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from llmtutor.engine import COMPUTATIONS, Computation, InputSpec, InputValue, fmt
+from llmtutor.engine.facts import SHOWN_IN
 from llmtutor.engine.inputs import LIMIT
 
 BEGIN = "<!-- BEGIN GENERATED: computation reference (python -m llmtutor.curriculum.reference) -->"
@@ -44,6 +45,13 @@ def _section(computation: Computation) -> str:
     lines += [
         f"| `{q.name}` | {_cell(q.symbol)} | {_cell(q.formula) if q.formula else 'input'} |"
         for q in trace.values()
+    ]
+    facts = (*computation.facts, SHOWN_IN)
+    lines += ["", "Facts, for `choose`:", ""]
+    lines += [
+        f"- `{fact.name}` ({_cell(fact.description)}): "
+        + ", ".join(f"`{value}`" for value in fact.values)
+        for fact in facts
     ]
     if trace.series:
         lines += ["", "Series, for `chart`:", ""]

@@ -8,8 +8,11 @@ loss) and the gradient is +0.3.
 
 from __future__ import annotations
 
+from llmtutor.engine import facts
+from llmtutor.engine.expr import call, precise
+from llmtutor.engine.facts import Fact
 from llmtutor.engine.inputs import InputSpec
-from llmtutor.engine.numbers import fmt, term
+from llmtutor.engine.numbers import fmt
 from llmtutor.engine.toy_network import compared, direction
 from llmtutor.engine.trace import Series, Trace
 
@@ -37,83 +40,56 @@ def slope(w: float) -> float:
     return 2 * (w - W_STAR)
 
 
-def _sign(value: float) -> float:
-    return 1.0 if value > 0 else -1.0 if value < 0 else 0.0
+GRADIENT_SIGN = Fact(
+    "gradient_sign", "the sign of dL/dw where w is", ("positive", "negative", "zero", "not_finite")
+)
+AFTER_STEP = Fact(
+    "after_step", "the loss after one step, against the loss before it", facts.CHANGES
+)
+FACTS = (GRADIENT_SIGN, AFTER_STEP)
 
 
 def compute(w: float = 0.5, nudge: float = 0.001, lr: float = 0.1) -> Trace:
     t = Trace()
-    t.given("w", w)
-    t.given("nudge", nudge, "Δw")
-    t.given("lr", lr)
-    w_star = t.add("w_star", "w★", "", "", W_STAR, note="where this curve is lowest")
-    l_star = t.add("L_min", "L★", "", "", L_STAR, note="the lowest loss on this curve")
+    w_ = t.input("w", w)
+    nudge_ = t.input("nudge", nudge, "Δw")
+    lr_ = t.input("lr", lr)
+    w_star = t.constant("w_star", "w★", W_STAR, note="where this curve is lowest")
+    l_star = t.constant("L_min", "L★", L_STAR, note="the lowest loss on this curve")
 
-    loss = t.add(
-        "L", "L", "(w − w★)² + L★", f"({fmt(w)} − {term(w_star)})² + {term(l_star)}", curve(w)
-    )
-    grad = t.add(
-        "grad",
-        "dL/dw",
-        "2(w − w★)",
-        f"2 × ({fmt(w)} − {term(w_star)})",
-        slope(w),
-        note=direction(slope(w), "w"),
-    )
-    t.add(
-        "direction",
-        "sign",
-        "sign(dL/dw)",
-        f"sign({fmt(grad)})",
-        _sign(grad),
-        note=direction(grad, "w"),
-    )
+    loss = t.define("L", "L", (w_ - w_star) ** 2 + l_star)
+    grad = t.define("grad", "dL/dw", 2 * (w_ - w_star), note=direction(slope(w), "w"))
+    t.fact(GRADIENT_SIGN, facts.sign(grad.value))
+    t.define("direction", "sign", call("sign", grad), note=direction(grad.value, "w"))
 
     # What the slope predicts for a tiny nudge, and what the curve actually does.
-    predicted = t.add(
+    predicted = t.define(
         "predicted_change",
         "ΔL (slope)",
-        "dL/dw × Δw",
-        f"{fmt(grad)} × {term(nudge)}",
-        grad * nudge,
-        note="loss goes up" if grad * nudge > 0 else "loss goes down" if grad * nudge < 0 else "",
+        grad * nudge_,
+        note={"up": "loss goes up", "down": "loss goes down"}.get(
+            facts.change(grad.value * nudge, 0.0), ""
+        ),
     )
-    nudged = t.add(
-        "L_nudged",
-        "L(w+Δw)",
-        "(w + Δw − w★)² + L★",
-        f"({fmt(w)} + {term(nudge)} − {term(w_star)})² + {term(l_star)}",
-        curve(w + nudge),
-    )
-    # More digits than usual: the two losses differ only in their last places.
-    actual = t.add(
-        "actual_change",
-        "ΔL (actual)",
-        "L(w+Δw) − L(w)",
-        f"{fmt(nudged, 9)} − {fmt(loss, 9)}",  # both ≥ L★ > 0: no parentheses needed
-        nudged - loss,
-    )
-    t.add(
+    nudged = t.define("L_nudged", "L(w+Δw)", (w_ + nudge_ - w_star) ** 2 + l_star)
+    # The two losses differ only in their last places: shown with more digits than usual.
+    actual = t.define("actual_change", "ΔL (actual)", precise(nudged) - precise(loss))
+    t.define(
         "change_gap",
         "gap",
-        "ΔL (actual) − ΔL (slope)",
-        f"{fmt(actual)} − {term(predicted)}",
         actual - predicted,
         note="the curve bends, so the slope is exact only for tiny nudges",
     )
 
     # One gradient-descent step.
-    w_step = t.add(
-        "w_step", "w'", "w − lr × dL/dw", f"{fmt(w)} − {term(lr)} × {term(grad)}", w - lr * grad
-    )
-    t.add(
+    w_step = t.define("w_step", "w'", w_ - lr_ * grad)
+    after = t.define(
         "L_step",
         "L(w')",
-        "(w' − w★)² + L★",
-        f"({fmt(w_step)} − {term(w_star)})² + {term(l_star)}",
-        curve(w_step),
-        note=compared(curve(w_step), loss),
+        (w_step - w_star) ** 2 + l_star,
+        note=compared(curve(w_step.value), loss.value),
     )
+    t.fact(AFTER_STEP, facts.change(after.value, loss.value))
 
     # The curve around both the current point and the lowest point, and the slope line.
     half = max(0.5, 1.25 * abs(w - W_STAR))
@@ -127,7 +103,7 @@ def compute(w: float = 0.5, nudge: float = 0.001, lr: float = 0.1) -> Trace:
             tuple(curve(x) for x in xs),
             x_label="w",
             y_label="loss L(w)",
-            marks=((w, loss, f"w = {fmt(w)}"), (W_STAR, L_STAR, "lowest")),
+            marks=((w, loss.value, f"w = {fmt(w)}"), (W_STAR, L_STAR, "lowest")),
         )
     )
     reach = 0.3 * half
@@ -137,10 +113,10 @@ def compute(w: float = 0.5, nudge: float = 0.001, lr: float = 0.1) -> Trace:
             "tangent",
             "The slope at the current w",
             txs,
-            tuple(loss + grad * (x - w) for x in txs),
+            tuple(loss.value + grad.value * (x - w) for x in txs),
             x_label="w",
             y_label="loss L(w)",
-            marks=((w, loss, f"slope {fmt(grad)}"),),
+            marks=((w, loss.value, f"slope {fmt(grad.value)}"),),
         )
     )
     return t

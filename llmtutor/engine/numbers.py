@@ -32,9 +32,9 @@ def fmt(value: float, digits: int = SIGNIFICANT_DIGITS) -> str:
     return text
 
 
-def term(value: float) -> str:
+def term(value: float, digits: int = SIGNIFICANT_DIGITS) -> str:
     """A number as it appears inside a formula: negative numbers get parentheses."""
-    text = fmt(value)
+    text = fmt(value, digits)
     return f"({text})" if text.startswith("-") else text
 
 

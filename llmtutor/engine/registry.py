@@ -16,6 +16,7 @@ from llmtutor.engine import (
     toy_network,
     training_step,
 )
+from llmtutor.engine.facts import SHOWN_IN, Fact
 from llmtutor.engine.inputs import InputSpec, InputValue
 from llmtutor.engine.trace import Trace
 
@@ -30,6 +31,12 @@ class Computation:
     # A check that involves several inputs at once (warmup shorter than the whole run, say):
     # given every input's value, return why they do not go together, or None.
     validator: Callable[[Mapping[str, Any]], str | None] | None = None
+    facts: tuple[Fact, ...] = ()  # the facts its traces state, for lesson text to choose by
+
+    def fact(self, name: str) -> Fact | None:
+        """A fact lesson text can choose by: one of this computation's, or `shown_in`."""
+        known = (*self.facts, SHOWN_IN)
+        return next((fact for fact in known if fact.name == name), None)
 
     def input(self, name: str) -> InputSpec | None:
         return next((spec for spec in self.inputs if spec.name == name), None)
@@ -89,6 +96,7 @@ COMPUTATIONS: dict[str, Computation] = {
             "a one-parameter loss curve: its slope, a small nudge, one gradient-descent step",
             gradients.INPUTS,
             gradients.compute,
+            facts=gradients.FACTS,
         ),
         Computation(
             "chain_rule",

@@ -2,14 +2,19 @@
 
 Every number the tutor shows is a `Quantity` in a trace. A quantity carries its formula in
 symbols ("dL/dh × dh/dw1"), the same formula with the numbers put in ("0.9792 × 2"), and the
-value, so a screen can show the whole reasoning and never types a result itself.
+value, all three taken from one definition (an `Expr`), so a screen can show the whole
+reasoning and never types a result itself. A trace also holds the computation's facts: the
+computed statements lesson text chooses its words by.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+from llmtutor.engine.expr import Expr, ref, why_not_finite
+from llmtutor.engine.facts import Fact
 from llmtutor.engine.numbers import fmt
 
 
@@ -56,6 +61,42 @@ class Trace(Mapping[str, Quantity]):
     def __init__(self) -> None:
         self._items: dict[str, Quantity] = {}
         self.series: dict[str, Series] = {}  # curves for charts, by name
+        self.facts: dict[str, str] = {}  # computed facts, by name
+
+    # -- recording, from one definition -----------------------------------------------------
+
+    def input(self, name: str, value: float, symbol: str | None = None) -> Expr:
+        """Record an input of the computation; return it as an operand for formulas."""
+        self._put(Quantity(name, symbol or name, "", "", float(value), is_input=True))
+        return ref(symbol or name, float(value))
+
+    def constant(self, name: str, symbol: str, value: float, note: str = "") -> Expr:
+        """Record a fixed number of the computation (not an input), such as where a made-up
+        curve is lowest; return it as an operand."""
+        self._put(Quantity(name, symbol, "", "", float(value), note=note))
+        return ref(symbol, float(value))
+
+    def define(self, name: str, symbol: str, definition: Expr, note: str = "") -> Expr:
+        """Record the quantity `definition` computes, its formula and numbers written from
+        it; return it as a named operand, so code reads like the maths. A value that is not
+        a finite number gets a note saying why, in place of `note`."""
+        value = definition.value
+        if not math.isfinite(value):
+            note = why_not_finite(definition)
+        formula, substituted = definition.formula(), definition.substituted()
+        if definition.op == "ref":  # dy/dw3 = a: the formula names another quantity
+            formula, substituted = definition.symbol, ""
+        self._put(Quantity(name, symbol, formula, substituted, value, note=note))
+        return ref(symbol, definition)
+
+    def fact(self, fact: Fact, value: str) -> str:
+        """Record a computed fact; `value` must be one the fact declares."""
+        if value not in fact.values:
+            raise ValueError(f"fact {fact.name!r} cannot be {value!r}: {fact.values}")
+        if fact.name in self.facts:
+            raise ValueError(f"fact {fact.name!r} recorded twice")
+        self.facts[fact.name] = value
+        return value
 
     def given(self, name: str, value: float, symbol: str | None = None) -> float:
         """Record an input of the computation and return its value."""
