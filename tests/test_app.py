@@ -268,7 +268,7 @@ def test_help_lists_every_key_of_the_lesson_screen_and_closes() -> None:
             text = str(help_screen.query_one("#help-text", Static).render())
             for description in _descriptions(LessonScreen):  # made from BINDINGS: never stale
                 assert description in text, description
-            for key in ("→", "←", "space", "esc", "^q", "^p", "?"):
+            for key in ("→", "←", "space", "esc", "^q", "^p", "?", "↑ ↓ pgup pgdn", "tab"):
                 assert key in text, key
             lesson_group = help_screen.groups[0]
             next_row = next(row for row in lesson_group.rows if row.description == "Next")

@@ -45,6 +45,25 @@ async def type_into(pilot: Pilot, field_id: str, text: str) -> None:
     await pilot.pause()
 
 
+def shown_lines(panel: ScrollingDrawing) -> list[str]:
+    """The lines a scrolling panel shows on screen, top to bottom."""
+    height = panel.scrollable_content_region.height
+    return [panel.render_line(y).text.rstrip() for y in range(height)]
+
+
+def assert_opens_at_first_new(panel: ScrollingDrawing, symbol: str, where: str) -> None:
+    """The equation of `symbol`, the first a step reveals (marked ●), is on screen: at the
+    panel's top, or lower when the panel then shows every line from it to the end."""
+    lines = panel.lines.text.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith(f"● {symbol} "))
+    shown = shown_lines(panel)
+    top = int(panel.scroll_y)
+    assert top <= first < top + len(shown), f"{where}: no {symbol} in {shown}"
+    assert shown[first - top].startswith(f"● {symbol} "), f"{where}: {shown}"
+    # At the top, unless the lines from it to the end fit with earlier ones above them.
+    assert top == max(0, min(first, len(lines) - len(shown))), f"{where}: {shown}"
+
+
 def toy_gradient_w1(x: float, w1: float, w2: float, w3: float, target: float) -> float:
     """dL/dw1 for L = (x·w1·w2·w3 − target)², by hand: an independent check."""
     return 2 * (x * w1 * w2 * w3 - target) * x * w2 * w3
@@ -226,7 +245,8 @@ def test_watch_reloads_the_file_and_keeps_the_last_good_version(tmp_path: Path) 
 @pytest.mark.parametrize("lesson_id", [lesson.id for lesson in CATALOG.lessons])
 def test_every_step_shows_its_whole_text_and_the_newest_values(lesson_id: str) -> None:
     """At 80×24, after each →: the step's text is all there (a chart gives up lines for
-    it), the equations start right under it, and both lists show their newest lines."""
+    it), the equations start right under it and show the first the step reveals, and the
+    values show their newest line."""
     lesson = CATALOG.get(lesson_id)
     assert lesson is not None
 
@@ -245,10 +265,12 @@ def test_every_step_shows_its_whole_text_and_the_newest_values(lesson_id: str) -
                 lines = len(text.lines.at(text.drawing_width))
                 assert story.size.height == text.size.height == lines, where
                 assert equations.region.y == story.region.bottom, where
-                for panel in (equations, values):
-                    assert panel.scroll_y == panel.max_scroll_y, f"{panel.id}, {where}"
+                assert values.scroll_y == values.max_scroll_y, f"values, {where}"
                 new = lesson.reveals(step, screen.trace)
-                if new:
+                if not new:
+                    assert equations.scroll_y == equations.max_scroll_y, where
+                else:
+                    assert_opens_at_first_new(equations, screen.trace[new[0]].symbol, where)
                     top = int(values.scroll_y)
                     shown = values.lines.text.splitlines()[top:]
                     visible = shown[: values.scrollable_content_region.height]
@@ -271,5 +293,90 @@ def test_a_new_theme_redraws_the_panels_in_its_colours() -> None:
             assert after.text == before.text
             assert [s.style for s in after] != [s.style for s in before]
             assert all(s.style and s.style.color == values.rich_style.color for s in after)
+
+    asyncio.run(scenario())
+
+
+# --- every step readable at 80×24 -----------------------------------------------------------
+
+# The steps issue 11 found opening with their key equation out of view, numbered as the
+# learner sees them (`llmtutor lesson adam --step 2`).
+NAMED_STEPS = [("adam", 2), ("adam", 5), ("training-step", 5), ("schedule", 3), ("backprop", 9)]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 32)])
+@pytest.mark.parametrize(("lesson_id", "number"), NAMED_STEPS)
+def test_a_step_opened_at_shows_its_first_new_equation(
+    lesson_id: str, number: int, size: tuple[int, int]
+) -> None:
+    lesson = CATALOG.get(lesson_id)
+    assert lesson is not None
+
+    async def scenario() -> None:
+        app = lesson_app(lesson_id, step=number - 1)
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, LessonScreen)
+            new = lesson.reveals(number - 1, screen.trace)
+            equations = screen.query_one("#equations", ScrollingDrawing)
+            where = f"{lesson_id} step {number} at {size}"
+            assert_opens_at_first_new(equations, screen.trace[new[0]].symbol, where)
+            if (lesson_id, number) == ("adam", 2):  # the line the issue found hidden
+                assert any(line.startswith("● m₁ = ") for line in shown_lines(equations))
+
+    asyncio.run(scenario())
+
+
+def test_arrow_keys_scroll_the_equations_without_tab() -> None:
+    async def scenario() -> None:
+        app = lesson_app("adam", step=4)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            equations = screen.query_one("#equations", ScrollingDrawing)
+            lines = equations.lines.text.splitlines()
+            height = equations.scrollable_content_region.height
+            assert screen.focused is None  # nothing pressed: no panel has the focus
+            top = int(equations.scroll_y)
+            assert 0 < top < len(lines) - height  # room to scroll both ways
+            await pilot.press("down")
+            await pilot.pause()
+            assert shown_lines(equations)[0] == lines[top + 1]
+            await pilot.press("up", "up")
+            await pilot.pause()
+            assert shown_lines(equations)[0] == lines[top - 1]
+            await pilot.press(*["pagedown"] * (len(lines) // height + 1))
+            await pilot.pause()
+            assert shown_lines(equations)[-1] == lines[-1]
+            await pilot.press(*["pageup"] * (len(lines) // height + 1))
+            await pilot.pause()
+            assert shown_lines(equations)[0] == lines[0]
+            assert screen.step == 4 and screen.focused is None
+
+    asyncio.run(scenario())
+
+
+def test_a_panel_tab_gives_the_focus_scrolls_itself() -> None:
+    """Tab moves the focus to a panel; ↑ then scrolls that panel, not the equations."""
+
+    async def scenario() -> None:
+        app = lesson_app("adam", step=4)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            equations = screen.query_one("#equations", ScrollingDrawing)
+            values = screen.query_one("#values", ScrollingDrawing)
+            for _ in range(4):
+                if screen.focused is values:
+                    break
+                await pilot.press("tab")
+            assert screen.focused is values
+            before, top = shown_lines(equations), int(values.scroll_y)
+            assert top > 0
+            await pilot.press("up")
+            await pilot.pause()
+            assert int(values.scroll_y) == top - 1
+            assert shown_lines(equations) == before
 
     asyncio.run(scenario())

@@ -73,13 +73,16 @@ def widget_bindings(node: type[DOMNode]) -> list[Binding]:
 def key_rows(
     app: App[object], bindings: list[Binding], skip: frozenset[str] | set[str] = frozenset()
 ) -> list[KeyRow]:
-    """One row per thing to do, with every key that does it, in declaration order."""
+    """One row per thing to do, with every key that does it, in declaration order. One
+    action with different parameters (scroll up, scroll down) and the same description is
+    one thing to do."""
     rows: dict[tuple[str, str], KeyRow] = {}
     for binding in bindings:
         if binding.key in skip or not binding.description:
             continue
         description = binding.tooltip or binding.description
-        row = rows.setdefault((binding.action, description), KeyRow([], description, binding.key))
+        action = binding.action.split("(", 1)[0]
+        row = rows.setdefault((action, description), KeyRow([], description, binding.key))
         shown = app.get_key_display(binding)
         if shown not in row.keys:
             row.keys.append(shown)

@@ -26,7 +26,7 @@ from llmtutor.app.inputs_panel import InputsPanel
 from llmtutor.app.messages import QuizScored, StepShown
 from llmtutor.app.quiz import Answer, QuizPrompt, parse_guess, verdict
 from llmtutor.app.torch_panel import TorchPanel
-from llmtutor.app.widgets import Draw, Drawing, ScrollingDrawing
+from llmtutor.app.widgets import Anchored, Draw, Drawing, ScrollingDrawing
 from llmtutor.curriculum import Lesson, LessonFileError, Step, fill, load_lesson
 from llmtutor.engine import InputValue, Trace, fmt
 from llmtutor.render import draw_diagram, equations, render_chart, values_table
@@ -70,6 +70,12 @@ class LessonScreen(Screen[None]):
         Binding("p", "previous", "Back", show=False),
         Binding("home", "first", "First", show=False, priority=True),
         Binding("end", "last", "Last", show=False, priority=True),
+        # Not priority: a panel that Tab gave the focus scrolls itself with these keys.
+        Binding("up", "scroll_equations('up')", "Scroll the equations", show=False),
+        Binding("down", "scroll_equations('down')", "Scroll the equations", show=False),
+        Binding("pageup", "scroll_equations('page_up')", "Scroll the equations", show=False),
+        Binding("pagedown", "scroll_equations('page_down')", "Scroll the equations", show=False),
+        Binding("tab", "app.focus_next", "Next panel (↑ ↓ then scroll it)", show=False),
         Binding("e", "edit", "Inputs"),
         Binding("r", "reset", "Reset", show=False),
         Binding("k", "quiz", "Quiz"),
@@ -118,7 +124,8 @@ class LessonScreen(Screen[None]):
                 with VerticalScroll(id="story-text"):
                     yield Drawing(id="step-text")
                 yield QuizPrompt(id="quiz")
-                # New values are at the end of both lists: they open scrolled to the end.
+                # New values are at the end of both lists: they open scrolled to the end,
+                # or, for equations taller than the panel, with the first new one on top.
                 yield ScrollingDrawing(id="equations", follow_end=True)
             yield ScrollingDrawing(id="values", follow_end=True)
             yield InputsPanel(self.lesson, self.values, id="inputs")
@@ -211,7 +218,7 @@ class LessonScreen(Screen[None]):
             "step-text": (lambda width: lesson_markdown(story), ("text", self._version, index)),
             "equations": (
                 lambda width: (
-                    equations(trace, revealed, new, width, baseline)
+                    self._equations(revealed, new, width)
                     if revealed
                     else Text("Nothing computed yet: press → to begin.", style="dim")
                 ),
@@ -242,6 +249,17 @@ class LessonScreen(Screen[None]):
             # would have no width to draw the next step's chart ahead at.)
             panels["figure"] = (lambda width: "", ("no chart",))
         return panels
+
+    def _equations(self, revealed: list[str], new: list[str], width: int) -> Anchored:
+        """The equations of `revealed`, anchored at the first of those the step reveals
+        (`new`, the last ones): the panel opens there."""
+        fresh = set(new)
+        first = next((i for i, name in enumerate(revealed) if name in fresh), len(revealed))
+        trace, baseline = self.trace, self.baseline
+        return Anchored(
+            equations(trace, revealed[:first], new, width, baseline),
+            equations(trace, revealed[first:], new, width, baseline),
+        )
 
     def _progress_text(self, index: int) -> str:
         text = f"step {index + 1} of {len(self.lesson.steps)}"
@@ -278,6 +296,19 @@ class LessonScreen(Screen[None]):
         for panel_id, (draw, key) in drawings.items():
             self._panel(panel_id).prepare(draw, key)
             await asyncio.sleep(0)
+
+    def action_scroll_equations(self, how: str) -> None:
+        """↑ ↓ PgUp PgDn scroll the equations, where a step's values are worked out,
+        unless Tab gave another panel the focus."""
+        panel = self.query_one("#equations")
+        scroll = {
+            "up": panel.scroll_up,
+            "down": panel.scroll_down,
+            "page_up": panel.scroll_page_up,
+            "page_down": panel.scroll_page_down,
+        }.get(how)
+        if scroll is not None:
+            scroll(animate=False)
 
     # --- quiz mode ----------------------------------------------------------------------
 

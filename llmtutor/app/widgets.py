@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 
 from rich.console import RenderableType
 from rich.segment import Segment
@@ -19,13 +20,33 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
 
-Draw = Callable[[int], RenderableType]  # what to show, given the width in cells
 MIN_WIDTH = 20  # narrower than this, a drawing is made at this width and cut
 TEXT_WIDTH = 80  # the width `Lines.text` draws at when nothing was drawn yet
 
 
 def _nothing(width: int) -> RenderableType:
     return ""
+
+
+@dataclass(frozen=True)
+class Anchored:
+    """A drawing in two parts, one under the other: `above`, then `below`. A panel that
+    scrolls opens it with `below`'s first line at its top, or at the drawing's end when
+    that shows all of `below` (a lesson step's new equations, under the earlier ones)."""
+
+    above: RenderableType
+    below: RenderableType
+
+
+Draw = Callable[[int], RenderableType | Anchored]  # what to show, given the width in cells
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """A drawing as strips, and the line its `Anchored` lower part starts at (else None)."""
+
+    strips: list[Strip]
+    anchor: int | None = None
 
 
 class Lines:
@@ -40,7 +61,7 @@ class Lines:
         self.keep = keep  # how many drawings (key and width) are kept
         self._draw: Draw = _nothing
         self._key: Hashable = object()
-        self._drawn: OrderedDict[tuple[Hashable, int], list[Strip]] = OrderedDict()
+        self._drawn: OrderedDict[tuple[Hashable, int], Drawn] = OrderedDict()
         self._last_width = 0  # the width last drawn at, for `text`
 
     def replace(self, draw: Draw, key: Hashable = None) -> None:
@@ -51,19 +72,34 @@ class Lines:
         """The drawing on show, at `width`."""
         return self.drawing(self._key, self._draw, width)
 
+    def anchor(self, width: int) -> int | None:
+        """The line where the lower part of the drawing on show starts, at `width`; None
+        unless it is `Anchored`."""
+        return self.drawn(self._key, self._draw, width).anchor
+
     def drawing(self, key: Hashable, draw: Draw, width: int) -> list[Strip]:
         """The drawing kept under `key` at `width`, drawn by `draw` if it is not kept."""
+        return self.drawn(key, draw, width).strips
+
+    def drawn(self, key: Hashable, draw: Draw, width: int) -> Drawn:
+        """`drawing`'s strips with the line its lower part starts at."""
         entry = (key, width)
-        strips = self._drawn.get(entry)
-        if strips is None:
-            strips = _render(self.owner, draw(max(MIN_WIDTH, width)), width)
-            self._drawn[entry] = strips
+        drawn = self._drawn.get(entry)
+        if drawn is None:
+            renderable = draw(max(MIN_WIDTH, width))
+            if isinstance(renderable, Anchored):
+                above = _render(self.owner, renderable.above, width)
+                below = _render(self.owner, renderable.below, width)
+                drawn = Drawn(above + below, len(above))
+            else:
+                drawn = Drawn(_render(self.owner, renderable, width))
+            self._drawn[entry] = drawn
             while len(self._drawn) > self.keep:
                 self._drawn.popitem(last=False)
         else:
             self._drawn.move_to_end(entry)
         self._last_width = width or self._last_width
-        return strips
+        return drawn
 
     def forget(self) -> None:
         """Drop every drawing kept (their colours changed: another theme)."""
@@ -179,9 +215,12 @@ class ScrollingDrawing(_Drawn, ScrollView):
     """A drawing in a panel of its own size that scrolls when the drawing is taller.
 
     With `follow_end`, each new drawing opens scrolled to its end, where a lesson puts what
-    the step just revealed, in the same frame as the drawing itself. The vertical scrollbar
-    is always there (`overflow-y: scroll`): the drawing's width does not depend on its own
-    height, and a scrollbar appearing cannot make the screen lay itself out again.
+    the step just revealed, in the same frame as the drawing itself. An `Anchored` drawing
+    opens with its lower part at the top instead, unless its end shows all of that part:
+    what a step revealed is read from its start, even when it is taller than the panel.
+    The vertical scrollbar is always there (`overflow-y: scroll`): the drawing's width does
+    not depend on its own height, and a scrollbar appearing cannot make the screen lay
+    itself out again.
     """
 
     DEFAULT_CSS = "ScrollingDrawing { overflow-y: scroll; overflow-x: hidden; }"
@@ -210,7 +249,8 @@ class ScrollingDrawing(_Drawn, ScrollView):
         # right in that frame, where a resize event would only come after it.
         resized = super()._size_updated(size, virtual_size, container_size, layout)
         if resized:
-            self._fit(scroll=self.follow_end)
+            anchored = self.lines.anchor(self.drawing_width) is not None
+            self._fit(scroll=self.follow_end or anchored)
         return resized
 
     def on_show(self) -> None:
@@ -218,7 +258,7 @@ class ScrollingDrawing(_Drawn, ScrollView):
 
     def _fit(self, scroll: bool) -> None:
         """Scroll over as many lines as the drawing has at the width there is, and with
-        `scroll`, go to its end (`follow_end`) or top."""
+        `scroll`, go to where the drawing opens (`opening`)."""
         width = self.drawing_width
         if width <= 0:
             return  # hidden, or not laid out yet: it comes here again when it is
@@ -230,11 +270,20 @@ class ScrollingDrawing(_Drawn, ScrollView):
             self.set_reactive(ScrollingDrawing.virtual_size, size)
             self._scroll_update(size)
         if scroll:
-            end = max(0, height - self.scrollable_content_region.height)
             # force: scrolling is allowed only once Textual has seen the new size
-            target = end if self.follow_end else 0
+            target = self.opening(width)
             self.scroll_to(y=target, animate=False, immediate=True, force=True)
         self.refresh()
+
+    def opening(self, width: int) -> int:
+        """The first line shown when the drawing on show opens at `width`: the start of an
+        `Anchored` drawing's lower part, or less if the drawing ends before the panel does;
+        else the drawing's end (`follow_end`) or its top."""
+        end = max(0, len(self.lines.at(width)) - self.scrollable_content_region.height)
+        anchor = self.lines.anchor(width)
+        if anchor is not None:
+            return min(anchor, end)
+        return end if self.follow_end else 0
 
     def render_line(self, y: int) -> Strip:
         width = self.drawing_width
