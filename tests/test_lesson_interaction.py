@@ -380,3 +380,35 @@ def test_a_panel_tab_gives_the_focus_scrolls_itself() -> None:
             assert shown_lines(equations) == before
 
     asyncio.run(scenario())
+
+
+def value_labels(values: ScrollingDrawing) -> list[str]:
+    """The names in the Values panel, without the ●/Δ marker and the value."""
+    rows = [line for line in values.lines.text.splitlines() if line.strip()]
+    return [line[2:].rsplit(None, 1)[0].strip() for line in rows]
+
+
+@pytest.mark.parametrize("lesson_id", ["backprop", "adam"])
+def test_the_values_leave_the_inputs_out_on_a_small_terminal(lesson_id: str) -> None:
+    """At 80×24 the Values panel lists only computed values (the inputs are in the
+    equations and the inputs panel); on a tall terminal it lists the inputs too."""
+    lesson = CATALOG.get(lesson_id)
+    assert lesson is not None
+
+    async def scenario() -> None:
+        last = len(lesson.steps) - 1
+        app = lesson_app(lesson_id, step=last)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            values = screen.query_one("#values", ScrollingDrawing)
+            inputs = [screen.trace[name].symbol for name in lesson.defaults]
+            revealed = [screen.trace[name].symbol for name in lesson.all_reveals(screen.trace)]
+            shown = value_labels(values)
+            assert not set(inputs) & set(shown), shown
+            assert shown == [s for s in dict.fromkeys(revealed) if s not in inputs], shown
+            await pilot.resize_terminal(120, 48)
+            await pilot.pause()
+            assert value_labels(values)[: len(inputs)] == inputs
+
+    asyncio.run(scenario())

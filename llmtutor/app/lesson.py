@@ -36,6 +36,9 @@ CHART_MIN_HEIGHT = 9  # lines for a step's chart; more on taller terminals...
 CHART_FLOOR = 6  # ...and down to this few when the step's text needs the room
 EQUATIONS_ROOM = 5  # lines left for the equations panel: its borders and three lines
 CHROME = 2  # lines of the title bar and the footer
+# On a terminal shorter than this, the Values panel lists only computed values: the
+# inputs are in the equations that use them, and in the inputs panel (e).
+VALUES_WITH_INPUTS_MIN_HEIGHT = 40
 WATCH_INTERVAL_S = 0.5  # how often --watch looks at the lesson's file
 AHEAD_DELAY_S = 0.03  # the next step is drawn ahead this long after a step shows
 
@@ -214,6 +217,7 @@ class LessonScreen(Screen[None]):
         step = lesson.steps[index]
         shown = (self._version, tuple(revealed), tuple(new))
         story = visible(fill(step.text, trace))
+        inputs = list(lesson.defaults) if self._values_with_inputs() else []
         panels: dict[str, tuple[Draw, Hashable]] = {
             "step-text": (lambda width: lesson_markdown(story), ("text", self._version, index)),
             "equations": (
@@ -225,8 +229,8 @@ class LessonScreen(Screen[None]):
                 ("equations", *shown),
             ),
             "values": (
-                lambda width: values_table(trace, list(lesson.defaults), revealed, new, baseline),
-                ("values", *shown),
+                lambda width: values_table(trace, inputs, revealed, new, baseline),
+                ("values", *shown, tuple(inputs)),
             ),
         }
         # The figure above the text: the lesson's diagram, or else the step's chart.
@@ -261,6 +265,9 @@ class LessonScreen(Screen[None]):
             equations(trace, revealed[first:], new, width, baseline),
         )
 
+    def _values_with_inputs(self) -> bool:
+        return self.app.size.height >= VALUES_WITH_INPUTS_MIN_HEIGHT
+
     def _progress_text(self, index: int) -> str:
         text = f"step {index + 1} of {len(self.lesson.steps)}"
         if self.quiz_on:
@@ -280,10 +287,12 @@ class LessonScreen(Screen[None]):
 
     def on_resize(self) -> None:
         # A chart's height depends on the screen's and on the text's (the width): drawn
-        # again. The rest of the step redraws itself at its new width.
+        # again, and the values, which list the inputs on a tall screen only. The rest of
+        # the step redraws itself at its new width.
         panels = self._panels(self.step, *self._shown(self.step, self._pending_question()))
-        if "figure" in panels:
-            self._panel("figure").show(*panels["figure"])
+        for panel_id in ("figure", "values"):
+            if panel_id in panels:
+                self._panel(panel_id).show(*panels[panel_id])
 
     @work(exclusive=True, group="draw-ahead", exit_on_error=False)
     async def _draw_ahead(self, index: int) -> None:
