@@ -135,6 +135,9 @@ def test_warmup_past_the_end_is_refused_with_the_reason() -> None:
             assert "warmup" in text_of(app.screen.query_one("#inputs-error"))
             # Typing 600000 passed through 60000, the last valid state, which stays.
             assert app.screen.values == {"warmup": 60000}
+            # The field says it is not what the lesson uses, and what the lesson uses.
+            assert app.screen.query_one("#input-warmup").has_class("unapplied")
+            assert "W = 60000." in text_of(app.screen.query_one("#inputs-unapplied"))
 
     asyncio.run(scenario())
 
@@ -410,5 +413,75 @@ def test_the_values_leave_the_inputs_out_on_a_small_terminal(lesson_id: str) -> 
             await pilot.resize_terminal(120, 48)
             await pilot.pause()
             assert value_labels(values)[: len(inputs)] == inputs
+
+    asyncio.run(scenario())
+
+
+# --- the inputs editor: a value is applied once it is a finished, valid number --------------
+
+
+def test_retyping_a_value_never_applies_the_unfinished_number() -> None:
+    """Retyping 0.7 as 0.8 passes through "0.": the lesson keeps 0.7 (not 0) until the 8
+    is typed, and the field and the panel say so."""
+
+    async def scenario() -> None:
+        app = lesson_app("backprop", step=6)
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, LessonScreen)
+            await pilot.press("e")
+            await type_into(pilot, "input-w1", "0.7")
+            field = screen.query_one("#input-w1")
+            figure = screen.query_one("#figure", Drawing)
+            assert screen.values == {"w1": 0.7}
+            assert screen.trace.value("dL_dw1") == pytest.approx(
+                toy_gradient_w1(2, 0.7, -0.3, 1.2, 1)
+            )
+            assert "×w1 0.7" in figure.lines.text
+            assert not field.has_class("unapplied")
+            drawn = figure.lines.text
+
+            await pilot.press("backspace")  # the field holds "0."
+            await pilot.pause()
+            assert field.value == "0."
+            assert screen.values == {"w1": 0.7}  # not 0
+            assert screen.trace.value("dL_dw1") == pytest.approx(
+                toy_gradient_w1(2, 0.7, -0.3, 1.2, 1)
+            )
+            assert figure.lines.text == drawn
+            assert field.has_class("unapplied")
+            assert "not applied" in text_of(screen.query_one("#error-w1"))
+            assert "still uses w1 = 0.7" in text_of(screen.query_one("#inputs-unapplied"))
+
+            await pilot.press("8")
+            await pilot.pause()
+            assert screen.values == {"w1": 0.8}
+            assert screen.trace.value("dL_dw1") == pytest.approx(
+                toy_gradient_w1(2, 0.8, -0.3, 1.2, 1)
+            )
+            assert "×w1 0.8" in figure.lines.text
+            assert not field.has_class("unapplied")
+            assert not screen.query_one("#inputs-unapplied").display
+            assert not screen.query_one("#error-w1").display
+
+    asyncio.run(scenario())
+
+
+def test_a_field_not_applied_does_not_hold_back_the_others() -> None:
+    async def scenario() -> None:
+        app = lesson_app("backprop", step=6)
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, LessonScreen)
+            await pilot.press("e")
+            await type_into(pilot, "input-w2", "abc")
+            await type_into(pilot, "input-w1", "0.7")
+            assert screen.values == {"w1": 0.7}  # w2 keeps its default, -0.3
+            assert screen.trace.value("dL_dw1") == pytest.approx(
+                toy_gradient_w1(2, 0.7, -0.3, 1.2, 1)
+            )
+            assert screen.query_one("#input-w2").has_class("unapplied")
+            assert not screen.query_one("#input-w1").has_class("unapplied")
+            assert "still uses w2 = -0.3." in text_of(screen.query_one("#inputs-unapplied"))
 
     asyncio.run(scenario())

@@ -1,13 +1,17 @@
-"""The what-if panel: the lesson's inputs, editable; every keystroke recomputes the lesson.
+"""The what-if panel: the lesson's inputs, editable; a value is applied as it is typed.
 
 It only reads and checks what the learner types (with the engine's own input checks); the
-lesson screen recomputes and redraws. A value that does not parse, or does not make sense
-(p = 0, lr ≤ 0, β ≥ 1, warmup past the end), is shown under its field with the reason, and
-the last valid inputs stay on screen.
+lesson screen recomputes and redraws. A field's value is applied once it is a finished,
+valid number: not "0." on the way to "0.7". A value that does not parse, or does not make
+sense (p = 0, lr ≤ 0, β ≥ 1, warmup past the end), is shown under its field with the
+reason. A field not applied is marked, and the panel says which value the lesson still
+uses in its place: the numbers and the diagram never show what a field does not hold
+without saying so.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import ClassVar
 
@@ -19,13 +23,23 @@ from textual.message import Message
 from textual.widgets import Input, Label, Static
 
 from llmtutor.curriculum import Lesson
-from llmtutor.engine import InputValue, fmt_input
+from llmtutor.engine import InputSpec, InputValue, fmt_input
 from llmtutor.safe_text import visible
+
+UNFINISHED = "… not applied until the number is finished"
 
 
 def warning(problem: object) -> Content:
     """A problem with what the learner typed, which it may quote: text, not markup."""
     return Content(f"⚠ {visible(str(problem), one_line=True)}")
+
+
+def unfinished(text: str) -> bool:
+    """Whether a number in `text` stops where the learner is still typing it: "0." or
+    "2_", which Python reads (as 0 and 2) but which are on their way to "0.7" or "2_000".
+    A list's numbers are each looked at, wherever the learner is typing."""
+    body = text.strip().strip("[]()")
+    return any(item.endswith((".", "_")) for item in re.split(r"[,\s]+", body))
 
 
 class ValueField(Input):
@@ -51,6 +65,7 @@ class InputsPanel(VerticalScroll):
         super().__init__(id=id)
         self.lesson = lesson
         self.initial = {**lesson.defaults, **values}
+        self.applied = dict(self.initial)  # what the lesson is computed with
 
     def compose(self) -> ComposeResult:
         for spec in self.lesson.input_specs:
@@ -64,6 +79,7 @@ class InputsPanel(VerticalScroll):
                 )
             yield Static(classes="input-error", id=f"error-{spec.name}")
         yield Static(id="inputs-error", classes="input-error")
+        yield Static(id="inputs-unapplied", classes="input-error")
         yield Static("Esc leaves the fields\nr resets · e hides", id="inputs-help")
 
     def on_mount(self) -> None:
@@ -74,35 +90,56 @@ class InputsPanel(VerticalScroll):
         self.check_all()
 
     def check_all(self) -> None:
-        """Read every field; post Changed when all are valid and fit together."""
-        values: dict[str, InputValue] = {}
-        all_valid = True
+        """Read every field; apply (post Changed with) every finished, valid value, as long
+        as they fit together; mark each field whose text is not what the lesson uses."""
+        candidate = dict(self.applied)
+        problems: dict[str, Content] = {}  # by input name: why its field is not applied
         for spec in self.lesson.input_specs:
             text = self.query_one(f"#input-{spec.name}", Input).value
-            error = self.query_one(f"#error-{spec.name}", Static)
             try:
-                values[spec.name] = spec.parse(text)
+                value = spec.parse(text)
             except ValueError as problem:
-                error.update(warning(problem))
-                error.display = True
-                all_valid = False
+                problems[spec.name] = warning(problem)
                 continue
-            error.update("")
-            error.display = False
+            if unfinished(text):
+                problems[spec.name] = Content(UNFINISHED)
+            else:
+                candidate[spec.name] = value
+        mismatch = self.lesson.computation.validate(candidate)
         together = self.query_one("#inputs-error", Static)
-        if all_valid:
-            mismatch = self.lesson.computation.validate(values)
-            together.update(warning(mismatch) if mismatch else "")
-            together.display = bool(mismatch)
-            if not mismatch:
-                self.post_message(self.Changed(values))
+        together.update(warning(mismatch) if mismatch else "")
+        together.display = bool(mismatch)
+        waiting = set(problems)
+        if mismatch:  # nothing new is applied: each field that would change something waits
+            waiting |= {name for name, value in candidate.items() if value != self.applied[name]}
         else:
-            together.update("")
-            together.display = False
+            self.applied = candidate
+            self.post_message(self.Changed(dict(candidate)))
+        for spec in self.lesson.input_specs:
+            error = self.query_one(f"#error-{spec.name}", Static)
+            error.update(problems.get(spec.name, ""))
+            error.display = spec.name in problems
+            field = self.query_one(f"#input-{spec.name}", Input)
+            field.set_class(spec.name in waiting, "unapplied")
+        self._say_what_is_used([spec for spec in self.lesson.input_specs if spec.name in waiting])
 
-    def show_lesson(self, lesson: Lesson) -> None:
-        """Fields for another version of the lesson (its file changed), at its defaults."""
-        self.lesson, self.initial = lesson, dict(lesson.defaults)
+    def _say_what_is_used(self, waiting: list[InputSpec]) -> None:
+        """Under the fields: the value the lesson uses for each field not applied."""
+        note = self.query_one("#inputs-unapplied", Static)
+        note.display = bool(waiting)
+        if not waiting:
+            note.update("")
+            return
+        used = ", ".join(
+            f"{spec.symbol or spec.name} = {fmt_input(self.applied[spec.name])}" for spec in waiting
+        )
+        note.update(Content(f"Not applied yet: the lesson still uses {visible(used)}."))
+
+    def show_lesson(self, lesson: Lesson, values: Mapping[str, InputValue]) -> None:
+        """Fields for another version of the lesson (its file changed), holding `values`
+        over its defaults: the inputs the lesson is computed with."""
+        self.lesson, self.initial = lesson, {**lesson.defaults, **values}
+        self.applied = dict(self.initial)
         self.refresh(recompose=True)
 
     def reset(self) -> None:

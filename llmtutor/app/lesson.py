@@ -509,12 +509,13 @@ class LessonScreen(Screen[None]):
 
     def replace_lesson(self, lesson: Lesson) -> None:
         """Show a new version of the lesson (its file changed), staying on the same step."""
-        self.query_one(InputsPanel).show_lesson(lesson)
         self.lesson = lesson
         self.baseline = lesson.compute()
         problem = lesson.computation.validate({**lesson.defaults, **self.values})
         if problem or any(name not in lesson.defaults for name in self.values):
             self.values = {}
+        # The fields show the values computed with, not the new defaults under them.
+        self.query_one(InputsPanel).show_lesson(lesson, self.values)
         self.trace = self._computed(self.values)
         self._version += 1
         self.all_names = lesson.all_reveals(self.trace)
