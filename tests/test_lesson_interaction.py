@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from llmtutor.app import create_app
 from llmtutor.app.lesson import LessonScreen
@@ -483,5 +484,29 @@ def test_a_field_not_applied_does_not_hold_back_the_others() -> None:
             assert screen.query_one("#input-w2").has_class("unapplied")
             assert not screen.query_one("#input-w1").has_class("unapplied")
             assert "still uses w2 = -0.3." in text_of(screen.query_one("#inputs-unapplied"))
+
+    asyncio.run(scenario())
+
+
+def test_a_reloaded_lesson_keeps_the_values_in_its_fields(tmp_path: Path) -> None:
+    """The file changed (--watch): the lesson keeps the learner's w1, and so does its field."""
+    path = tmp_path / "backprop.toml"
+    shutil.copy(LESSONS / "backprop.toml", path)
+
+    async def scenario() -> None:
+        app = create_app(CATALOG)
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = LessonScreen(load_lesson(path), step=6, values={"w1": 0.7})
+            app.push_screen(screen)
+            await pilot.pause()
+            screen.replace_lesson(load_lesson(path))
+            await pilot.pause()
+            await pilot.press("e")
+            assert screen.values == {"w1": 0.7}
+            assert screen.trace.value("dL_dw1") == pytest.approx(
+                toy_gradient_w1(2, 0.7, -0.3, 1.2, 1)
+            )
+            assert screen.query_one("#input-w1", Input).value == "0.7"
+            assert not screen.query_one("#inputs-unapplied").display
 
     asyncio.run(scenario())
