@@ -330,7 +330,7 @@ def _describe(node: Expr) -> str:
         if node.op in ("sqrt", "call"):
             return f"{shown} has no real value: its argument is negative"
         return f"{shown} has no real value"
-    if node.op == "div":
+    if node.op == "div" and node.args[1].value == 0:  # 1 ÷ 1e-320 overflows instead
         return f"{shown} is infinite: a division by 0"
     if node.op == "call" and node.param == "ln":
         return "ln(0) is −∞"

@@ -25,7 +25,10 @@ def equation_text(
     text = Text()
     text.append("● " if new else "  ", style=styles.NEW)
     text.append(quantity.symbol, style=styles.SYMBOL)
-    parts = [p for p in (quantity.formula, quantity.substituted) if p and p != quantity.symbol]
+    parts: list[str] = []
+    for part in (quantity.formula, quantity.substituted):
+        if part and part != quantity.symbol and part not in parts:  # −ln(0.95) written once
+            parts.append(part)
     value = fmt(quantity.value)
     if parts and parts[-1] == value:
         parts.pop()  # "dy/dw3 = a = -0.3": the formula is a single value already written out

@@ -66,6 +66,7 @@ def test_a_trace_records_each_quantity_from_its_definition() -> None:
         (num(1e200) * num(1e200) - num(1e200) * num(1e200), math.nan, "1e200 × 1e200 overflowed"),
         (num(0) / num(0), math.nan, "0 ÷ 0 has no value"),
         (num(1) / num(0), math.inf, "1 ÷ 0 is infinite: a division by 0"),
+        (num(1) / num(1e-320), math.inf, "1 ÷ 9.9999e-321 overflowed"),  # not by 0
         (sqrt(num(-4)), math.nan, "√(-4) has no real value"),
         (ln(num(0)), -math.inf, "ln(0) is −∞"),
         (num(-8) ** num(0.5), math.nan, "no real value"),
