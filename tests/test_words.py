@@ -34,6 +34,22 @@ WORDS: list[tuple[str, dict[str, str], int, str, str]] = [
     ("gradients", {"lr": "1.5"}, 4, "1.5245, is higher than 1.457", "is lower than"),
     # lr = 1 lands at the mirror point, 0.2: the same loss
     ("gradients", {"lr": "1"}, 4, "the same as before", "is lower than"),
+    # loss: how much of the probability "mat" got, and whether the perplexity fits a float
+    ("loss", {}, 1, "That is half or less", "more than half"),
+    ("loss", {"p": "0.9"}, 1, "more than half, so mat was its top choice", "half or less"),
+    ("loss", {"p": "1"}, 1, "That is certainty", "half or less"),
+    ("loss", {}, 5, "perplexity of 12.182: it is as unsure", "too large for a float"),
+    (
+        "loss",
+        {"avg_loss": "0"},
+        5,
+        "perplexity of 1: like a pick among a single",
+        "it is as unsure",
+    ),
+    # e^1e-5 = 1.00001 is written 1: the text says 1, not "as unsure as … that many"
+    ("loss", {"avg_loss": "1e-5"}, 5, "like a pick among a single token", "it is as unsure"),
+    # e^710 is past the largest float (e^709.78 ≈ 1.8e308)
+    ("loss", {"avg_loss": "710"}, 5, "too large for a float to hold", "it is as unsure"),
 ]
 
 

@@ -90,6 +90,7 @@ COMPUTATIONS: dict[str, Computation] = {
             "cross-entropy loss −ln(p), a table of losses, an average over tokens, perplexity",
             loss.INPUTS,
             loss.compute,
+            facts=loss.FACTS,
         ),
         Computation(
             "slope",

@@ -22,8 +22,6 @@ SOURCE_TABLE = {
 def test_source_numbers():
     t = compute()
     assert t.value("loss") == pytest.approx(1.457, abs=5e-4)
-    assert t.value("loss_p095") == pytest.approx(0.051, abs=5e-4)
-    assert t.value("loss_p001") == pytest.approx(4.605, abs=5e-4)
     for name, expected in SOURCE_TABLE.items():
         assert t.value(name) == pytest.approx(expected, abs=5e-4), name
     assert t.value("perplexity") == pytest.approx(12.18, abs=5e-3)
@@ -87,3 +85,44 @@ def test_registered():
     c = COMPUTATIONS["cross_entropy"]
     assert c.defaults() == {"p": 0.233, "avg_loss": 2.5}
     assert c.run({"p": 0.5}).value("loss") == pytest.approx(math.log(2))
+
+
+def test_one_label_for_each_value():
+    t = compute()
+    symbols = [q.symbol for q in t.values()]
+    assert len(symbols) == len(set(symbols))
+    # Each table row is written with its own probability, not as −ln(p) of the input p.
+    assert t["table_p095"].equation == "L(0.95) = −ln(0.95) = 0.051293"
+    # The sentence's last token is "mat", whose loss is L itself: named as such.
+    assert t["seq_loss_4"].formula == "L"
+    assert t.value("seq_loss_4") == t.value("loss") == pytest.approx(-math.log(0.233))
+
+
+@pytest.mark.parametrize(
+    ("p", "expected"),
+    [
+        (1.0, "certain"),
+        (0.9, "over_half"),
+        (0.5, "half_or_less"),
+        (0.233, "half_or_less"),
+        (1e-300, "half_or_less"),
+    ],
+)
+def test_share_of_the_probability(p, expected):
+    assert compute(p=p).facts["p_share"] == expected
+
+
+@pytest.mark.parametrize(
+    ("avg_loss", "expected"),
+    [
+        (0.0, "one"),  # e^0 = 1
+        (1e-5, "one"),  # e^0.00001 = 1.00001, written 1
+        (2.5, "more"),  # e^2.5 = 12.18
+        (709.0, "more"),  # e^709 = 8.2e307, still a float
+        (710.0, "overflow"),  # e^710 > 1.8e308 (the largest float is e^709.78)
+    ],
+)
+def test_the_size_of_the_perplexity(avg_loss, expected):
+    t = compute(avg_loss=avg_loss)
+    assert t.facts["perplexity_size"] == expected
+    assert "1 tokens" not in t["perplexity"].note
