@@ -34,6 +34,34 @@ WORDS: list[tuple[str, dict[str, str], int, str, str]] = [
     ("gradients", {"lr": "1.5"}, 4, "1.5245, is higher than 1.457", "is lower than"),
     # lr = 1 lands at the mirror point, 0.2: the same loss
     ("gradients", {"lr": "1"}, 4, "the same as before", "is lower than"),
+    # training-step: the batch's size, the first row's targets, Adam's step, the loss after
+    # it, and the loss on the whole text after N more steps
+    ("training-step", {}, 3, "Pick B = 4 random positions", "random position ("),
+    ("training-step", {"batch": "1"}, 3, "Pick B = 1 random position (", "Each gives an input"),
+    ("training-step", {}, 5, "only y₁ follows x₁", "other characters follow x₁ too"),
+    # seed 3, B = 16: ' ' → 't', ' ' → 'f', ' ' → 'j'
+    (
+        "training-step",
+        {"batch": "16", "seed": "3"},
+        5,
+        "other characters follow x₁ too",
+        "only y₁ follows x₁",
+    ),
+    ("training-step", {}, 6, "moves by almost exactly lr = 0.1", "rounded away"),
+    # lr × m̂ ÷ (√v̂ + ε) for the wrong logit: 1e-320 × 0.0089286 is a subnormal, 9.96e-321
+    ("training-step", {"lr": "1e-320"}, 6, "is rounded away from ±lr", "almost exactly lr"),
+    ("training-step", {}, 7, "each row needs its own new logits", "all the new logits"),
+    ("training-step", {"batch": "1"}, 7, "are all the new logits it needs", "its own new"),
+    ("training-step", {}, 8, "the loss fell from 3.3322 to 3.1401", "The loss is still"),
+    ("training-step", {}, 8, "Did it help? Yes", "Not measurably"),
+    # e^(±1e-300) is 1 in floats: nothing the loss can see has changed
+    ("training-step", {"lr": "1e-300"}, 8, "Did it help? Not measurably", "fell from"),
+    ("training-step", {"lr": "1e-300"}, 8, "The loss is still 3.3322", "Did it help? Yes"),
+    ("training-step", {}, 9, "Now N = 50 more steps", "one more step"),
+    ("training-step", {"steps": "1"}, 9, "Now one more step", "Now N ="),
+    ("training-step", {}, 9, "1.7335, down from ln V = 3.3322", "up from"),
+    ("training-step", {"lr": "10"}, 9, "up from ln V = 3.3322", "down from"),
+    ("training-step", {"lr": "1e-300"}, 9, "is still ln V = 3.3322", "down from"),
     # loss: how much of the probability "mat" got, and whether the perplexity fits a float
     ("loss", {}, 1, "That is half or less", "more than half"),
     ("loss", {"p": "0.9"}, 1, "more than half, so mat was its top choice", "half or less"),
@@ -50,6 +78,29 @@ WORDS: list[tuple[str, dict[str, str], int, str, str]] = [
     ("loss", {"avg_loss": "1e-5"}, 5, "like a pick among a single token", "it is as unsure"),
     # e^710 is past the largest float (e^709.78 ≈ 1.8e308)
     ("loss", {"avg_loss": "710"}, 5, "too large for a float to hold", "it is as unsure"),
+    # chain-rule: the fate of d^N (0.8^32 = 0.00079228, 1.1^32 = 21.114, 0.99^32 = 0.725,
+    # 5^32 = 2.3e22, 1e12^1000 and 0.1^1000 beyond a float), of d_s^N, of f'^N, and whether
+    # (1 ± δ)^N stays within 0.01 to 100
+    ("chain-rule", {}, 2, "about 1262.2 times smaller", "is over 1 in size"),
+    ("chain-rule", {"factor": "1.1"}, 2, "gets 21.114 times the gradient", "times smaller"),
+    ("chain-rule", {"factor": "0.99"}, 2, "would see it vanish", "less than a hundredth in"),
+    ("chain-rule", {"factor": "1"}, 2, "has size 1", "times smaller"),
+    ("chain-rule", {"factor": "5"}, 2, "an exploding gradient", "barely learn"),
+    ("chain-rule", {"factor": "0"}, 2, "no gradient at all reaches layer 1", "times smaller"),
+    (
+        "chain-rule",
+        {"factor": "0.1", "layers": "1000"},
+        2,
+        "too small for a float to hold in full",
+        "times smaller",
+    ),
+    ("chain-rule", {"factor": "1e12", "layers": "1000"}, 2, "too large for a float", "times the"),
+    ("chain-rule", {}, 2, "vanishing gradient", "flips the gradient's sign"),
+    ("chain-rule", {"factor": "-0.8", "layers": "33"}, 2, "flips the gradient's sign", "has size"),
+    ("chain-rule", {"small_factor": "0.9"}, 2, "but not yet vanished", "all but vanished"),
+    ("chain-rule", {}, 4, "The skip path keeps the gradient alive", "must stay near 1"),
+    ("chain-rule", {"wobble": "0.2"}, 4, "Factors must stay near 1", "at a usable size"),
+    ("chain-rule", {"f_prime": "1"}, 4, "the same size as the gradient at the", "effectively"),
 ]
 
 
@@ -100,7 +151,7 @@ def test_app_text_follows_the_facts(
 
 
 # (lesson, step (from 1)): a step that tells the learner how to change an input
-CHANGE_INPUTS = [("gradients", 5)]
+CHANGE_INPUTS = [("gradients", 5), ("training-step", 9)]
 
 
 @pytest.mark.parametrize(("lesson", "step"), CHANGE_INPUTS)

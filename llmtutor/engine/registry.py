@@ -104,6 +104,7 @@ COMPUTATIONS: dict[str, Computation] = {
             "gradients multiplied through many layers: vanishing, and residual connections",
             chain_rule.INPUTS,
             chain_rule.compute,
+            facts=chain_rule.FACTS,
         ),
         Computation(
             "adam",
@@ -129,6 +130,7 @@ COMPUTATIONS: dict[str, Computation] = {
             "one full training step on a tiny character model: batch, loss, backward, Adam",
             training_step.INPUTS,
             training_step.compute,
+            facts=training_step.FACTS,
         ),
     )
 }

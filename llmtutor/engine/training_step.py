@@ -8,7 +8,14 @@ The cycle of the source's "One Training Step, End to End", on its working exampl
     loss              L = mean over the batch of −ln p(y)           (ln V when p is uniform)
     backward          ∂L/∂W[x, j] = (p_j − [j = y]) ÷ B, summed over the batch's examples
     Adam step         m, v, bias correction, W = W − lr·m̂ ÷ (√v̂ + ε)   (every logit at once)
-    repeat            fresh seeded batches, `steps` more times: the loss falls
+    repeat            fresh seeded batches, `steps` more times
+
+Every value of the first step is an `Expr`: its formula, its numbers and its value come from
+one definition. Because W starts at 0, every probability in a row is 1/V, so a logit's
+gradient depends only on how many examples read its row (n) and how many of them have it as
+their target (c): (n·p − c) ÷ B. The same batch after the step is worked out row by row from
+those gradients. The further steps, the losses on the whole text and the best loss a bigram
+table can reach are measured by the loop in `bigram` (numpy), and recorded as such.
 
 A bigram table predicts the next character from the current one only, so it cannot memorize
 the text as the source's transformer does: its best possible loss (`floor_loss`) is the
@@ -18,16 +25,14 @@ text's conditional entropy of the next character given the current one, well abo
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from collections import Counter
 
-from llmtutor.engine.adam import sub
+from llmtutor.engine import facts
+from llmtutor.engine.expr import Expr, exp, ln, mean, sqrt
+from llmtutor.engine.facts import Fact
 from llmtutor.engine.inputs import InputSpec
-from llmtutor.engine.numbers import fmt, term
-from llmtutor.engine.toy_network import compared
+from llmtutor.engine.numbers import fmt
 from llmtutor.engine.trace import Series, Trace
-
-if TYPE_CHECKING:
-    import numpy as np
 
 TEXT = "the quick brown fox jumps over the lazy dog. the dog sleeps. the fox runs. "
 EPS = 1e-8  # Adam's ε, as in torch.optim.Adam
@@ -67,32 +72,56 @@ INPUTS = (
 VOCAB = tuple(sorted(set(TEXT)))
 IDS = {char: index for index, char in enumerate(VOCAB)}
 
+COUNTS = ("one", "several")
+BATCH_SIZE = Fact("batch_size", "how many examples the batch holds (B)", COUNTS)
+ROW_TARGETS = Fact(
+    "row_targets",
+    "how many different next characters follow x₁ in the batch: only y₁, or others too",
+    COUNTS,
+)
+STEP_SIZE = Fact(
+    "step_size",
+    "whether Adam's first step moved the logits by ±lr ('lr'), or lr is so close to the "
+    "smallest float that the update lost its digits ('rounded')",
+    ("lr", "rounded"),
+)
+AFTER_STEP = Fact(
+    "after_step", "the batch's loss after the step (L') against before it (L)", facts.CHANGES
+)
+NEW_LOGITS = Fact(
+    "new_logits",
+    "whether the batch after the step needs logits beyond z[y₁]' and z[w]' (other rows, or "
+    "other characters that follow x₁)",
+    ("some", "none"),
+)
+MORE_STEPS = Fact("more_steps", "how many further training steps N there are", COUNTS)
+TEXT_LOSS = Fact(
+    "text_loss",
+    "the loss on the whole text after N steps, against ln V at step 0",
+    facts.CHANGES,
+)
+FACTS = (BATCH_SIZE, ROW_TARGETS, STEP_SIZE, NEW_LOGITS, AFTER_STEP, MORE_STEPS, TEXT_LOSS)
+
+_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def sub(index: int) -> str:
+    """A number as a subscript: 12 -> '₁₂'."""
+    return str(index).translate(_SUBSCRIPTS)
+
 
 def show(char: str) -> str:
     """A character as the learner reads it: 't' → "'t'", a space → "' '"."""
     return f"'{char}'"
 
 
-def exp(value: float) -> float:
-    """e^value, ∞ rather than an error when it overflows."""
-    return math.exp(value) if value < 709 else math.inf
+def bare(char: str) -> str:
+    """A character inside a symbol such as z[e,␣]': itself, or ␣ for a space."""
+    return "␣" if char == " " else char
 
 
-def listed(values: list[float], most: int = 4) -> str:
-    """`a + b + c` for a sum in a substituted formula; long lists keep both ends."""
-    shown = [fmt(v) for v in values]
-    if len(shown) > most:
-        shown = [*shown[: most - 1], "…", shown[-1]]
-    return " + ".join(shown)
-
-
-def _probability_text(row: np.ndarray, target: int) -> str:
-    """e^z[y] ÷ Σ e^z with the numbers put in."""
-    logits = row.tolist()
-    if all(z == logits[0] for z in logits):
-        return f"e^{term(logits[0])} ÷ ({len(logits)} × e^{term(logits[0])})"
-    total = sum(math.exp(z) for z in logits) if max(logits) < 709 else math.inf
-    return f"e^{term(logits[target])} ÷ {fmt(total)}"
+def count(number: int) -> str:
+    return "one" if number == 1 else "several"
 
 
 def compute(
@@ -110,277 +139,217 @@ def compute(
 
     batch, seed, steps = int(batch), int(seed), int(steps)
     t = Trace()
-    t.given("batch", batch, "B")
-    t.given("seed", seed)
-    t.given("lr", lr)
-    t.given("steps", steps, "N")
-    t.given("beta1", beta1, "β1")
-    t.given("beta2", beta2, "β2")
-    t.add("eps", "ε", "", "", EPS, note="keeps Adam's division safe")
+    b_ = t.input("batch", batch, "B")
+    t.input("seed", seed)
+    lr_ = t.input("lr", lr)
+    t.input("steps", steps, "N")
+    beta1_ = t.input("beta1", beta1, "β1")
+    beta2_ = t.input("beta2", beta2, "β2")
+    eps = t.constant("eps", "ε", EPS, note="keeps Adam's division safe")
+    t.fact(BATCH_SIZE, count(batch))
+    t.fact(MORE_STEPS, count(steps))
 
     # The data and its vocabulary.
-    size = t.add("vocab", "V", "distinct characters", "", len(VOCAB), note="".join(VOCAB))
-    length = t.add("text_len", "n", "characters in the text", "", len(TEXT))
-    t.add("pairs", "n − 1", "n − 1", f"{fmt(length)} − 1", length - 1, note="positions to sample")
-    t.add("params", "V²", "V × V", f"{fmt(size)} × {fmt(size)}", size * size, note="W: all 0")
+    size = t.constant("vocab", "V", len(VOCAB), note="distinct characters: " + "".join(VOCAB))
+    length = t.constant("text_len", "n", len(TEXT), note="characters in the text")
+    t.define("pairs", "n − 1", length - 1, note="positions to sample")
+    t.define("params", "V²", size * size, note="the logits of W, all 0 at the start")
 
     # 1–2. Sample a batch and tokenize it.
     rng = np.random.default_rng(seed)
     positions = bigram.sample(rng, batch)
-    xs, ys = bigram.TOKENS[positions], bigram.TOKENS[positions + 1]
-    for k, (i, x, y) in enumerate(zip(positions, xs, ys, strict=True), start=1):
+    xs = [int(x) for x in bigram.TOKENS[positions]]
+    ys = [int(y) for y in bigram.TOKENS[positions + 1]]
+    for k, (i, x, y) in enumerate(zip(positions.tolist(), xs, ys, strict=True), start=1):
         s = sub(k)
-        t.add(f"pos_{k}", f"pos{s}", "random position", "", i, note=_pair(x, y))
-        t.add(f"x_{k}", f"x{s}", f"id of text[pos{s}]", "", x, note=show(VOCAB[x]))
-        t.add(f"y_{k}", f"y{s}", f"id of text[pos{s}+1]", "", y, note=show(VOCAB[y]))
+        t.constant(f"pos_{k}", f"pos{s}", i, note=f"drawn at random: {_pair(x, y)}")
+        t.constant(f"x_{k}", f"x{s}", x, note=f"id of text[pos{s}] = {show(VOCAB[x])}")
+        t.constant(f"y_{k}", f"y{s}", y, note=f"id of text[pos{s} + 1] = {show(VOCAB[y])}")
 
-    # 3. Forward pass: the row of logits for each input character, softmax, p of the target.
-    weights = np.zeros((len(VOCAB), len(VOCAB)))
-    logp = bigram.log_softmax(weights[xs])
-    probs = np.exp(logp)
-    losses = []
+    # 3. Forward pass. W is all 0, so each row of logits z = W[x] is V zeros and softmax
+    # gives every character e^z ÷ (V × e^z) = 1/V.
+    z = t.constant("logit", "z", 0.0, note="every logit of W at the start")
+    probs: list[Expr] = []
+    losses: list[Expr] = []
     for k, (x, y) in enumerate(zip(xs, ys, strict=True), start=1):
-        s, row = sub(k), k - 1
-        p = t.add(
+        s = sub(k)
+        p = t.define(
             f"p_{k}",
             f"p{s}",
-            f"e^z[y{s}] ÷ Σ e^z, z = W[x{s}]",
-            _probability_text(weights[x], y),
-            probs[row, y],
-            note=f"p({show(VOCAB[y])} after {show(VOCAB[x])})",
+            exp(z) / (size * exp(z)),
+            note=f"p({show(VOCAB[y])} after {show(VOCAB[x])}): softmax of a row of zeros",
         )
-        losses.append(
-            t.add(f"L_{k}", f"L{s}", f"−ln p{s}", f"−ln {fmt(p)}", -logp[row, y]),
-        )
+        probs.append(p)
+        losses.append(t.define(f"L_{k}", f"L{s}", -ln(p)))
 
     # 4. Cross-entropy loss: the mean over the batch.
-    loss = t.add(
-        "loss",
-        "L",
-        f"(L₁ + … + L{sub(batch)}) ÷ B" if batch > 1 else "L₁ ÷ B",
-        f"({listed(losses)}) ÷ {batch}",
-        bigram.batch_loss(weights, xs, ys),
-    )
-    uniform = t.add(
-        "uniform", "ln V", "ln V", f"ln {fmt(size)}", math.log(size), note="a uniform guess"
-    )
-    t.add(
+    loss = t.define("loss", "L", mean(losses))
+    uniform = t.define("uniform", "ln V", ln(size), note="the loss of a uniform guess")
+    perplexity = exp(loss)
+    t.define(
         "perplexity",
         "e^L",
-        "e^L",
-        f"e^{term(loss)}",
-        exp(loss),
-        note=f"choosing among {fmt(exp(uniform))} characters",
+        perplexity,
+        note=f"as unsure as a pick among {fmt(perplexity.value)} characters",
     )
 
-    # 5. Backward pass: softmax + cross-entropy gives p − onehot(y), divided by B.
-    grad = bigram.gradient(weights, xs, ys)
-    x1, y1 = int(xs[0]), int(ys[0])
-    same_row = [k for k in range(batch) if xs[k] == x1]
-    shared = t.add(
+    # 5. Backward pass: softmax + cross-entropy gives (p − [j = y]) ÷ B for each example,
+    # added up in its row. Row x₁ is shown: the correct character y₁ and one wrong one.
+    x1, y1 = xs[0], ys[0]
+    rows = {x: [k for k in range(batch) if xs[k] == x] for x in dict.fromkeys(xs)}
+    targets_of = {x: Counter(ys[k] for k in members) for x, members in rows.items()}
+    n1 = len(rows[x1])
+    shared = t.constant(
         "shared",
         "n₁",
-        "examples with x = x₁",
-        "",
-        len(same_row),
-        note=f"their gradients add in row {show(VOCAB[x1])}",
+        n1,
+        note=f"examples with x = x₁: their gradients add in row {show(VOCAB[x1])}",
     )
-    p1 = float(probs[0, y1])
-    if len(same_row) == 1:
-        formula, text = "(p₁ − 1) ÷ B", f"({fmt(p1)} − 1) ÷ {batch}"
-    else:
-        formula = "Σ (p₁ − [yₖ = y₁]) ÷ B, xₖ = x₁"
-        parts = [f"({fmt(p1)} − {int(ys[k] == y1)})" for k in same_row]
-        text = f"({' + '.join(parts)}) ÷ {batch}"
-    g_correct = t.add(
-        "grad_correct",
-        "∂L/∂z[y₁]",
-        formula,
-        text,
-        grad[x1, y1],
-        note=_push(grad[x1, y1], VOCAB[y1]),
+    same_target = t.constant(
+        "same_target",
+        "c₁",
+        targets_of[x1][y1],
+        note=f"of those, examples with y = y₁ = {show(VOCAB[y1])}",
     )
-    targets_in_row = {int(ys[k]) for k in same_row}
-    wrong = next(j for j in range(len(VOCAB)) if j not in targets_in_row)
-    q = t.add(
+    t.fact(ROW_TARGETS, count(len(targets_of[x1])))
+    t.fact(NEW_LOGITS, "none" if len(rows) == 1 and len(targets_of[x1]) == 1 else "some")
+    p1 = probs[0]
+    # With n₁ = 1, c₁ is 1: the formula then reads (p₁ − 1) ÷ B.
+    g_correct_def = (p1 - 1) / b_ if n1 == 1 else (shared * p1 - same_target) / b_
+    # Always negative: n₁ ≤ B ≤ 16 < V, so n₁ × p₁ = n₁ ÷ V < 1 ≤ c₁.
+    g_correct = t.define(
+        "grad_correct", "∂L/∂z[y₁]", g_correct_def, note=_push(g_correct_def.value, VOCAB[y1])
+    )
+    wrong = next(j for j in range(len(VOCAB)) if j not in targets_of[x1])
+    q = t.define(
         "q_wrong",
         "q",
-        "p of a wrong char after x₁",
-        _probability_text(weights[x1], wrong),
-        probs[0, wrong],
-        note=f"p({show(VOCAB[wrong])} after {show(VOCAB[x1])})",
+        exp(z) / (size * exp(z)),
+        note=f"p({show(VOCAB[wrong])} after {show(VOCAB[x1])}), a wrong character",
     )
-    g_wrong = t.add(
-        "grad_wrong",
-        "∂L/∂z[w]",
-        "(q − 0) ÷ B" if shared == 1 else "n₁ × (q − 0) ÷ B",
-        (
-            f"({fmt(q)} − 0) ÷ {batch}"
-            if shared == 1
-            else f"{len(same_row)} × ({fmt(q)} − 0) ÷ {batch}"
-        ),
-        grad[x1, wrong],
-        note=_push(grad[x1, wrong], VOCAB[wrong]),
+    g_wrong_def = (q - 0) / b_ if n1 == 1 else (shared * q - 0) / b_
+    g_wrong = t.define(
+        "grad_wrong", "∂L/∂z[w]", g_wrong_def, note=_push(g_wrong_def.value, VOCAB[wrong])
     )
-    rows = t.add(
-        "rows",
-        "rows used",
-        "distinct x in the batch",
-        "",
-        len(set(xs.tolist())),
-        note="each used row gets a gradient",
-    )
-    t.add(
+    used = t.constant("rows", "rows used", len(rows), note="distinct x in the batch")
+    t.define(
         "touched",
         "touched",
-        "rows used × V",
-        f"{fmt(rows)} × {fmt(size)}",
-        float(np.count_nonzero(grad)),
-        note=f"of {fmt(size * size)}; the rest have gradient 0",
+        used * size,
+        note=f"logits with a gradient, of {len(VOCAB) ** 2}; the rest have gradient 0",
     )
 
-    # 6. Adam step on every logit; shown for the correct logit of example 1.
-    m1 = t.add(
-        "m_1", "m₁", "(1 − β1)·g", f"{term(1 - beta1)} × {term(g_correct)}", (1 - beta1) * g_correct
-    )
-    v1 = t.add(
-        "v_1",
-        "v₁",
-        "(1 − β2)·g²",
-        f"{term(1 - beta2)} × {term(g_correct)}²",
-        (1 - beta2) * g_correct * g_correct,
-    )
-    mhat = t.add(
-        "mhat_1",
-        "m̂₁",
-        "m₁ ÷ (1 − β1)",
-        f"{fmt(m1)} ÷ {term(1 - beta1)}",
-        m1 / (1 - beta1),
-        note="= g",
-    )
-    vhat = t.add(
-        "vhat_1",
-        "v̂₁",
-        "v₁ ÷ (1 − β2)",
-        f"{fmt(v1)} ÷ {term(1 - beta2)}",
-        v1 / (1 - beta2),
-        note="= g²",
-    )
-    t.add(
+    # 6. Adam's first step, shown for the correct logit of example 1: m and v start at 0.
+    m0 = t.constant("m_0", "m₀", 0.0, note="Adam's averages start at 0")
+    v0 = t.constant("v_0", "v₀", 0.0)
+    m1 = t.define("m_1", "m₁", beta1_ * m0 + (1 - beta1_) * g_correct)
+    v1 = t.define("v_1", "v₁", beta2_ * v0 + (1 - beta2_) * g_correct**2)
+    mhat = t.define("mhat_1", "m̂₁", m1 / (1 - beta1_), note="= ∂L/∂z[y₁]")
+    vhat = t.define("vhat_1", "v̂₁", v1 / (1 - beta2_), note="= ∂L/∂z[y₁]²")
+    t.define(
         "adam_ratio",
         "m̂₁ ÷ √v̂₁",
-        "g ÷ √g² = g ÷ |g|",
-        f"{fmt(mhat)} ÷ √{term(vhat)}",
-        mhat / math.sqrt(vhat) if vhat > 0 else 0.0,
-        note="±1 at step 1, whatever g's size",
+        mhat / sqrt(vhat),
+        note="g ÷ √(g²) = g ÷ |g|: ±1 at step 1, whatever g's size",
     )
-    optimizer = bigram.Adam(weights.shape, lr, beta1, beta2)
-    new_weights = optimizer.step(weights, grad)
-    update = t.add(
-        "update_1",
-        "u₁",
-        "lr·m̂₁ ÷ (√v̂₁ + ε)",
-        f"{fmt(lr)} × {term(mhat)} ÷ (√{term(vhat)} + {term(EPS)})",
-        weights[x1, y1] - new_weights[x1, y1],
-        note="≈ −lr: the logit rises by lr",
-    )
-    t.add(
-        "correct_after",
-        "z[y₁]'",
-        "z[y₁] − u₁",
-        f"{term(weights[x1, y1])} − {term(update)}",
-        new_weights[x1, y1],
-    )
-    wrong_update = t.add(
+    update = t.define("update_1", "u₁", lr_ * mhat / (sqrt(vhat) + eps))
+    correct_after = t.define("correct_after", "z[y₁]'", z - update)
+    # Every logit's m̂ and v̂ at step 1 are its g and g², so its update is lr·g ÷ (√(g²) + ε).
+    wrong_update = t.define(
         "wrong_update",
         "u (wrong)",
-        "lr·m̂ ÷ (√v̂ + ε)",
-        f"{fmt(lr)} × {term(g_wrong)} ÷ (√{term(g_wrong)}² + {term(EPS)})",
-        weights[x1, wrong] - new_weights[x1, wrong],
-        note="≈ +lr though its gradient is far smaller",
+        lr_ * g_wrong / (sqrt(g_wrong**2) + eps),
+        note="m̂ = g and v̂ = g² at step 1",
     )
-    t.add(
-        "wrong_after",
-        "z[w]'",
-        "z[w] − u",
-        f"{term(weights[x1, wrong])} − {term(wrong_update)}",
-        new_weights[x1, wrong],
-    )
+    wrong_after = t.define("wrong_after", "z[w]'", z - wrong_update)
+    t.fact(STEP_SIZE, _step_size(lr, update.value, wrong_update.value))
 
-    # The same batch, forward again: the loss is lower.
-    logp_after = bigram.log_softmax(new_weights[xs])
-    t.add(
-        "p1_after",
-        "p₁'",
-        "e^z[y₁]' ÷ Σ e^z'",
-        _probability_text(new_weights[x1], y1),
-        math.exp(logp_after[0, y1]),
-        note=f"was {fmt(p1)}",
-    )
-    after = t.add(
-        "loss_after",
-        "L'",
-        "mean −ln p' on the same batch",
-        f"({listed([-logp_after[k, ys[k]] for k in range(batch)])}) ÷ {batch}",
-        bigram.batch_loss(new_weights, xs, ys),
-        note=compared(bigram.batch_loss(new_weights, xs, ys), loss),
-    )
-    t.add("loss_drop", "L − L'", "L − L'", f"{fmt(loss)} − {term(after)}", loss - after)
+    # The same batch, forward again. A row's logits after the step: z − lr·g ÷ (√(g²) + ε)
+    # for each character, with g = (n·p − c) ÷ B; only the row's targets differ from the rest.
+    # Row x₁ has its y₁ and its wrong characters worked out above.
+    def after(name: str, where: str, x: int, c: int) -> Expr:
+        """The logit `where` of row x after the step: its gradient g, then the logit."""
+        n, p = len(rows[x]), probs[rows[x][0]]  # every p in the row is its first example's
+        g = t.define(f"rowgrad_{name}", f"g[{where}]", ((p if n == 1 else n * p) - c) / b_)
+        return t.define(f"rowlogit_{name}", f"z[{where}]'", z - lr_ * g / (sqrt(g**2) + eps))
 
-    # 7. Repeat: fresh batches from the same seeded generator, the same rule every step.
-    batch_losses = [loss]
-    text_losses = [bigram.batch_loss(weights, bigram.TOKENS[:-1], bigram.TOKENS[1:])]
-    weights = new_weights
+    sums: dict[int, Expr] = {}
+    news: dict[int, dict[int, Expr]] = {}
+    for x, members in rows.items():
+        first = members[0]
+        row = bare(VOCAB[x])
+        known: dict[int, Expr] = {y1: correct_after} if x == x1 else {}
+        for y, c in targets_of[x].items():
+            if y not in known:
+                known[y] = after(f"{x}t{y}", f"{row},{bare(VOCAB[y])}", x, c)
+        other = wrong_after if x == x1 else after(f"{x}o", f"{row},·", x, 0)
+        news[x] = known
+        terms: Expr | None = None
+        for logit in known.values():
+            terms = exp(logit) if terms is None else terms + exp(logit)
+        assert terms is not None
+        rest = len(VOCAB) - len(known)
+        sums[x] = t.define(
+            f"sum_after_{first + 1}",
+            f"Σe^z'[{row}]",
+            terms + (size - len(known)) * exp(other),
+            note=f"row {show(VOCAB[x])} after the step: its targets, then the other {rest}",
+        )
+    p1_after = t.define(
+        "p1_after", "p₁'", exp(correct_after) / sums[x1], note=f"was {fmt(p1.value)}"
+    )
+    after_losses = []
+    for k, (x, y) in enumerate(zip(xs, ys, strict=True), start=1):
+        definition = -ln(p1_after) if k == 1 else -ln(exp(news[x][y]) / sums[x])
+        after_losses.append(t.define(f"L_after_{k}", f"L{sub(k)}'", definition))
+    loss_after = t.define("loss_after", "L'", mean(after_losses))
+    t.define("loss_drop", "L − L'", loss - loss_after)
+    t.fact(AFTER_STEP, facts.change(loss_after.value, loss.value))
+
+    # 7. Repeat: fresh batches from the same seeded generator, the same rule every step, run
+    # by the numpy loop (its first step is the one above).
+    weights = np.zeros((len(VOCAB), len(VOCAB)))
+    optimizer = bigram.Adam(weights.shape, lr, beta1, beta2)
+    first_x, first_y = np.array(xs), np.array(ys)
+    everything = bigram.TOKENS[:-1], bigram.TOKENS[1:]
+    batch_losses = [loss.value]
+    text_losses = [bigram.batch_loss(weights, *everything)]
+    weights = optimizer.step(weights, bigram.gradient(weights, first_x, first_y))
     for _ in range(steps):
         positions = bigram.sample(rng, batch)
-        xs, ys = bigram.TOKENS[positions], bigram.TOKENS[positions + 1]
-        batch_losses.append(bigram.batch_loss(weights, xs, ys))
-        text_losses.append(bigram.batch_loss(weights, bigram.TOKENS[:-1], bigram.TOKENS[1:]))
-        weights = optimizer.step(weights, bigram.gradient(weights, xs, ys))
-    final = t.add(
+        step_x, step_y = bigram.TOKENS[positions], bigram.TOKENS[positions + 1]
+        batch_losses.append(bigram.batch_loss(weights, step_x, step_y))
+        text_losses.append(bigram.batch_loss(weights, *everything))
+        weights = optimizer.step(weights, bigram.gradient(weights, step_x, step_y))
+    final = t.constant(
         "final_loss",
         "L (final)",
-        f"L on step {steps}'s batch",
-        "",
         batch_losses[-1],
-        note="before that step's update",
+        note=f"measured on step {steps}'s batch, before its update",
     )
-    t.add("final_perplexity", "e^L (final)", "e^L", f"e^{term(final)}", exp(final))
-    t.add(
+    t.define("final_perplexity", "e^L (final)", exp(final))
+    text_loss = t.constant(
         "text_loss",
         "L (text)",
-        "mean −ln p over all n − 1 pairs",
-        "",
         text_losses[-1],
-        note=f"at step {steps}; ln V at step 0",
+        note=f"measured at step {steps}: mean −ln p over all n − 1 pairs",
     )
-    t.add(
+    t.fact(TEXT_LOSS, facts.change(text_loss.value, uniform.value))
+    t.constant(
         "floor_loss",
         "L (best)",
-        "H(next char | char)",
-        "",
         bigram.conditional_entropy(),
-        note="the best any bigram table can do",
+        note="H(next char | char): the best any bigram table can do",
     )
 
     # The source's scale: Llama 2's run.
-    tokens = t.add("llama_tokens", "D", "", "", LLAMA_TOKENS, note="Llama 2's training tokens")
-    per_batch = t.add(
-        "llama_batch_tokens",
-        "tokens/batch",
-        "sequences × length",
-        f"{LLAMA_SEQUENCES} × {LLAMA_SEQ_LEN}",
-        LLAMA_SEQUENCES * LLAMA_SEQ_LEN,
-        note="about 4 million",
+    tokens = t.constant("llama_tokens", "D", LLAMA_TOKENS, note="Llama 2's training tokens")
+    sequences = t.constant("llama_sequences", "sequences", LLAMA_SEQUENCES, note="in a batch")
+    seq_len = t.constant("llama_seq_len", "length", LLAMA_SEQ_LEN, note="tokens in a sequence")
+    per_batch = t.define(
+        "llama_batch_tokens", "tokens/batch", sequences * seq_len, note="about 4 million"
     )
-    t.add(
-        "llama_steps",
-        "steps",
-        "D ÷ tokens/batch",
-        f"{fmt(tokens)} ÷ {per_batch:.0f}",
-        tokens / per_batch,
-        note="roughly 500,000 steps",
-    )
+    t.define("llama_steps", "steps", tokens / per_batch, note="roughly 500,000 steps")
 
     axis = tuple(float(step) for step in range(steps + 1))
     t.add_series(
@@ -391,7 +360,7 @@ def compute(
             tuple(batch_losses),
             x_label="step",
             y_label="loss",
-            marks=((0.0, loss, "ln V"), (float(steps), final, f"step {steps}")),
+            marks=((0.0, loss.value, "ln V"), (float(steps), final.value, f"step {steps}")),
         )
     )
     t.add_series(
@@ -418,3 +387,10 @@ def _push(gradient: float, char: str) -> str:
     if gradient > 0:
         return f"positive → lower the logit of {show(char)}"
     return f"zero → the logit of {show(char)} stays"
+
+
+def _step_size(lr: float, *updates: float) -> str:
+    """ "lr" when every update is ±lr to a part in a thousand, "rounded" when lr is so close
+    to the smallest float that lr × m̂ lost its digits."""
+    close = all(math.isclose(abs(u), lr, rel_tol=1e-3) for u in updates)
+    return "lr" if close else "rounded"

@@ -75,3 +75,57 @@ def test_registered():
     c = COMPUTATIONS["chain_rule"]
     assert c.defaults()["layers"] == 32
     assert c.run({"layers": 2, "factor": 0.5}).value("vanish") == pytest.approx(0.25)
+
+
+def test_a_negative_factor_is_written_in_brackets():
+    q = compute(factor=-0.945, layers=64)["vanish"]
+    assert q.formula == "d^N"
+    assert q.substituted == "(-0.945)^64"  # not -0.945^64, which reads as −(0.945^64)
+    assert q.value == pytest.approx(multiplied(-0.945, 64), rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("inputs", "expected"),
+    [
+        ({"factor": 0.0}, "zero"),
+        ({"factor": 0.1, "layers": 1000}, "underflow"),  # 1e-1000: no float is that small
+        ({"factor": 0.1, "layers": 320}, "underflow"),  # 1e-320: below 2.2e-308, digits lost
+        ({}, "vanishes"),  # 0.8^32 = 0.00079 < 0.01
+        ({"factor": 0.99}, "shrinks"),  # 0.99^32 = 0.725
+        ({"factor": -1.0}, "same"),  # (−1)^32 = 1
+        ({"factor": 1.1}, "grows"),  # 1.1^32 = 21.1: the "0.047362 times smaller"
+        ({"factor": 5.0}, "explodes"),  # 5^32 = 2.3e22
+        ({"factor": 1e12, "layers": 1000}, "overflow"),  # 1e12000
+    ],
+)
+def test_the_fate_of_the_product_is_a_fact(inputs, expected):
+    assert compute(**inputs).facts["vanish_size"] == expected
+
+
+def test_facts_of_the_sign_the_plain_chain_and_the_residual_band():
+    assert compute().facts["factor_sign"] == "positive"
+    assert compute(factor=-0.8).facts["factor_sign"] == "negative"
+    assert compute(factor=0.0).facts["factor_sign"] == "zero"
+    assert compute().facts["vanish_small_size"] == "vanishes"  # 0.1^32 = 1e-32
+    assert compute(small_factor=0.9).facts["vanish_small_size"] == "shrinks"  # 0.034
+    assert compute().facts["plain_chain_size"] == "vanishes"
+    assert compute(f_prime=1.0).facts["plain_chain_size"] == "same"
+    # 0.95^32 = 0.19 and 1.05^32 = 4.76 stay within 0.01..100; 0.8^32 = 0.0008 does not.
+    assert compute().facts["residual_band"] == "usable"
+    assert compute(wobble=0.0).facts["residual_band"] == "usable"
+    assert compute(wobble=0.2).facts["residual_band"] == "unusable"
+    assert compute(wobble=1.0).facts["residual_band"] == "unusable"  # 0^32
+
+
+def test_a_ratio_past_the_largest_float_says_so():
+    # 0.1^320 = 1e-320 is a float (with digits lost), but 1 ÷ 1e-320 = 1e320 is not.
+    t = compute(factor=0.1, layers=320)
+    assert t.value("vanish") == multiplied(0.1, 320) > 0
+    assert t.value("vanish_ratio") == math.inf
+    assert "overflowed" in t["vanish_ratio"].note
+    assert "division by 0" not in t["vanish_ratio"].note
+    # 0.1^1000 underflows to 0: then it is a division by 0, and the product's note says why.
+    zero = compute(factor=0.1, layers=1000)
+    assert zero.value("vanish") == 0.0
+    assert "division by 0" in zero["vanish_ratio"].note
+    assert zero["vanish"].note.startswith("underflows")

@@ -30,9 +30,9 @@ def batch_of(trace):
         assert 0 <= i < len(TEXT) - 1
         assert trace.value(f"x_{k}") == x
         assert trace.value(f"y_{k}") == y
-        assert trace[f"x_{k}"].note == f"'{TEXT[i]}'"
-        assert trace[f"y_{k}"].note == f"'{TEXT[i + 1]}'"
-        assert trace[f"pos_{k}"].note == f"'{TEXT[i]}' → '{TEXT[i + 1]}'"
+        assert trace[f"x_{k}"].note.endswith(f"= '{TEXT[i]}'")
+        assert trace[f"y_{k}"].note.endswith(f"= '{TEXT[i + 1]}'")
+        assert trace[f"pos_{k}"].note.endswith(f"'{TEXT[i]}' → '{TEXT[i + 1]}'")
     return positions, torch.tensor(xs), torch.tensor(ys)
 
 
@@ -57,6 +57,12 @@ def test_vocabulary_and_starting_loss():
         assert t.value(f"p_{k}") == pytest.approx(1 / 28, rel=1e-12)
         assert t.value(f"L_{k}") == pytest.approx(math.log(28), rel=1e-12)
     assert abs(t.value("loss") - 3.34) < 0.01  # the source's transformer: step 0 loss 3.3401
+
+
+def wrong_of(xs, ys, row):
+    """The first character no example of the batch has as its target in `row`."""
+    targets = {int(y) for x, y in zip(xs, ys, strict=True) if int(x) == row}
+    return next(j for j in range(V) if j not in targets)
 
 
 def check_against_torch(batch, seed, lr, beta1=0.9, beta2=0.999, steps=20):
@@ -102,10 +108,37 @@ def check_against_torch(batch, seed, lr, beta1=0.9, beta2=0.999, steps=20):
     assert t.value("wrong_after") == pytest.approx(after[x1, wrong].item(), abs=1e-6)
     with torch.no_grad():
         loss_after = F.cross_entropy(weights[xs], ys).item()
+        each_after = F.cross_entropy(weights[xs], ys, reduction="none")
         p1_after = torch.softmax(weights[x1], dim=-1)[y1].item()
+        row_sums = torch.exp(weights).sum(dim=1)
     assert t.value("loss_after") == pytest.approx(loss_after, abs=1e-6)
     assert t.value("p1_after") == pytest.approx(p1_after, abs=1e-6)
     assert t.value("loss_drop") == pytest.approx(loss.item() - loss_after, abs=1e-6)
+    # The same batch after the step, example by example and row by row.
+    firsts = {}
+    for k in range(batch):
+        firsts.setdefault(int(xs[k]), k + 1)
+        assert t.value(f"L_after_{k + 1}") == pytest.approx(each_after[k].item(), abs=1e-6)
+    assert f"L_after_{batch + 1}" not in t
+    assert {
+        int(name.removeprefix("sum_after_")) for name in t if name.startswith("sum_after_")
+    } == set(firsts.values())
+    for x, k in firsts.items():
+        assert t.value(f"sum_after_{k}") == pytest.approx(row_sums[x].item(), rel=1e-6)
+    # Every new logit the trace shows for another row, or another target of row x₁.
+    shown = 0
+    for name in t:
+        if name.startswith("rowlogit_"):
+            x, _, y = name.removeprefix("rowlogit_").partition("t")
+            column = int(y) if y else wrong_of(xs, ys, int(x.removesuffix("o")))
+            row = int(x.removesuffix("o"))
+            assert t.value(name) == pytest.approx(after[row, column].item(), abs=1e-6)
+            assert t.value("rowgrad_" + name.removeprefix("rowlogit_")) == pytest.approx(
+                grad[row, column].item(), abs=1e-12
+            )
+            shown += 1
+    others = {(int(x), int(y)) for x, y in zip(xs, ys, strict=True) if int(x) != x1}
+    assert shown >= len(others)
 
     # Repeat: fresh batches from the same generator, the loss measured before each update.
     rng = np.random.default_rng(seed)
@@ -165,7 +198,31 @@ def test_shared_rows_add_their_gradients():
     seed = next(s for s in range(200) if compute(batch=16, seed=s, steps=1).value("shared") > 1)
     t = check_against_torch(batch=16, seed=seed, lr=0.1, steps=1)
     assert t.value("shared") > 1
-    assert t["grad_correct"].formula.startswith("Σ")
+    # Each of the n₁ examples adds p₁ (every p of the row is 1/V); c₁ of them also add −1.
+    assert t["grad_correct"].formula == "(n₁ × p₁ − c₁) ÷ B"
+    _, xs, ys = batch_of(t)
+    x1, y1 = int(xs[0]), int(ys[0])
+    same = sum(1 for x, y in zip(xs.tolist(), ys.tolist(), strict=True) if (x, y) == (x1, y1))
+    assert t.value("same_target") == same
+    assert t.value("grad_correct") == pytest.approx((t.value("shared") / V - same) / 16, abs=1e-15)
+
+
+def test_other_targets_of_the_first_row_get_their_own_logits():
+    # A batch where x₁ is followed by other characters too: each gets its own new logit.
+    def several(seed):
+        t = compute(batch=16, seed=seed, steps=1)
+        _, xs, ys = batch_of(t)
+        return len({int(y) for x, y in zip(xs, ys, strict=True) if x == xs[0]}) > 1
+
+    seed = next(s for s in range(200) if several(s))
+    t = check_against_torch(batch=16, seed=seed, lr=0.1, steps=1)
+    _, xs, ys = batch_of(t)
+    x1 = int(xs[0])
+    others = {int(y) for x, y in zip(xs, ys, strict=True) if int(x) == x1} - {int(ys[0])}
+    assert others
+    for y in others:
+        assert f"rowlogit_{x1}t{y}" in t
+        assert t.value(f"rowlogit_{x1}t{y}") == pytest.approx(0.1, rel=1e-4)  # raised by lr
 
 
 def test_deterministic_under_seed():
@@ -247,9 +304,12 @@ def test_names_are_tidy_and_values_finite():
         t = step.run(values)
         for spec in step.inputs:
             assert spec.name in t
+        batch = int(t.value("batch"))
         for q in t.values():
             assert len(q.symbol) <= 12, q.symbol
-            assert len(q.formula) <= 42, q.formula
+            # A mean over the batch, or a row's sum over its targets, grows with B.
+            grows = q.name in ("loss", "loss_after") or q.name.startswith("sum_after_")
+            assert len(q.formula) <= (16 * batch + 30 if grows else 42), q.formula
             assert math.isfinite(q.value), (values, q.name)
         for series in t.series.values():
             assert all(math.isfinite(v) for v in series.y)
