@@ -310,8 +310,19 @@ def why_not_finite(node: Expr) -> str:
         return ""
     origin = _origin(node)
     if origin is None:
+        leaf = _leaf(node)
+        if leaf.op == "ref" and leaf.symbol:  # a recorded number, such as a simulation's
+            return f"{leaf.symbol} = {fmt(leaf.value)} is not a finite number"
         return "an input is not a finite number"
     return _describe(origin)
+
+
+def _leaf(node: Expr) -> Expr:
+    """The operand, reading down from `node`, that is not finite and has no operands."""
+    for arg in node.args:
+        if not math.isfinite(arg.value):
+            return _leaf(arg)
+    return node
 
 
 def _origin(node: Expr) -> Expr | None:
