@@ -16,6 +16,7 @@ from pathlib import Path
 from llmtutor.engine import COMPUTATIONS, Computation, InputSpec, InputValue, fmt
 from llmtutor.engine.facts import SHOWN_IN
 from llmtutor.engine.inputs import LIMIT
+from llmtutor.engine.trace import Quantity
 
 BEGIN = "<!-- BEGIN GENERATED: computation reference (python -m llmtutor.curriculum.reference) -->"
 END = "<!-- END GENERATED: computation reference -->"
@@ -42,10 +43,7 @@ def _section(computation: Computation) -> str:
         lines += ["", "The inputs are also checked together (see each input's meaning)."]
     lines += ["", "Values, with the default inputs:", ""]
     lines += ["| value | shown as | formula |", "| --- | --- | --- |"]
-    lines += [
-        f"| `{q.name}` | {_cell(q.symbol)} | {_cell(q.formula) if q.formula else 'input'} |"
-        for q in trace.values()
-    ]
+    lines += [f"| `{q.name}` | {_cell(q.symbol)} | {_formula(q)} |" for q in trace.values()]
     facts = (*computation.facts, SHOWN_IN)
     lines += ["", "Facts, for `choose`:", ""]
     lines += [
@@ -57,6 +55,16 @@ def _section(computation: Computation) -> str:
         lines += ["", "Series, for `chart`:", ""]
         lines += [f"- `{s.name}`: {_cell(s.title)}" for s in trace.series.values()]
     return "\n".join(lines) + "\n"
+
+
+def _formula(quantity: Quantity) -> str:
+    """A value's formula; for one without, whether it is an input or a number the
+    computation records as it is (a constant, a simulation's result), with its note."""
+    if quantity.formula:
+        return _cell(quantity.formula)
+    if quantity.is_input:
+        return "input"
+    return _cell(f"recorded: {quantity.note}" if quantity.note else "recorded")
 
 
 def input_rule(spec: InputSpec) -> str:
