@@ -101,6 +101,39 @@ WORDS: list[tuple[str, dict[str, str], int, str, str]] = [
     ("chain-rule", {}, 4, "The skip path keeps the gradient alive", "must stay near 1"),
     ("chain-rule", {"wobble": "0.2"}, 4, "Factors must stay near 1", "at a usable size"),
     ("chain-rule", {"f_prime": "1"}, 4, "the same size as the gradient at the", "effectively"),
+    # schedule: warmup or none, what the zoomed chart shows, where step 1000 falls, whether
+    # the rate decays, and whether the settings are Llama 2's
+    ("schedule", {}, 2, "Warmup starts the rate at 0", "No warmup"),
+    ("schedule", {"warmup": "0"}, 2, "No warmup", "Warmup starts the rate"),
+    ("schedule", {"warmup": "0"}, 2, "This one has W = 0 warmup steps", "ramps it up"),
+    ("schedule", {}, 2, "shows only the first steps of the run", "shows the whole run"),
+    ("schedule", {"warmup": "499999"}, 2, "The chart shows the whole run.", "only the first"),
+    ("schedule", {}, 2, "Step 1000 is still in the warmup: lr(1000) = 0.00015", "past the end"),
+    ("schedule", {"warmup": "500"}, 2, "Step 1000 is not in the warmup", "still in the warmup"),
+    # 1000 > S = 500: the rate stays at lr_min = 0.1 × 0.0003
+    (
+        "schedule",
+        {"warmup": "10", "total": "500"},
+        2,
+        "Step 1000 is past the end of this run, where the rate stays at its floor: lr(1000) = 3e-5",
+        "still in the warmup",
+    ),
+    ("schedule", {}, 3, "steepest in the middle", "nothing to decay"),
+    (
+        "schedule",
+        {"floor_fraction": "1"},
+        3,
+        "nothing to decay: the rate stays at 0.0003",
+        "steepest in the middle",
+    ),
+    ("schedule", {}, 4, "These are the settings on the chart.", "your settings"),
+    (
+        "schedule",
+        {"warmup": "20000"},
+        4,
+        "The chart shows your settings instead: W = 20,000",
+        "These are the settings",
+    ),
 ]
 
 
@@ -151,7 +184,7 @@ def test_app_text_follows_the_facts(
 
 
 # (lesson, step (from 1)): a step that tells the learner how to change an input
-CHANGE_INPUTS = [("gradients", 5), ("training-step", 9)]
+CHANGE_INPUTS = [("gradients", 5), ("training-step", 9), ("schedule", 4)]
 
 
 @pytest.mark.parametrize(("lesson", "step"), CHANGE_INPUTS)

@@ -118,6 +118,7 @@ COMPUTATIONS: dict[str, Computation] = {
             schedule.INPUTS,
             schedule.compute,
             validator=schedule.validate,
+            facts=schedule.FACTS,
         ),
         Computation(
             "saddle",

@@ -107,3 +107,63 @@ def test_floor_fraction_bounds():
 def test_early_step_after_a_short_run():
     t = compute(warmup=10, total=500)
     assert t.value("lr_at_1000") == pytest.approx(t.value("lr_min"))
+
+
+def test_formulas_are_the_schedule_written_out():
+    t = compute()
+    assert (
+        t["half_drop"].equation == "A = 0.5 × (lr_max − lr_min) = 0.5 × (0.0003 − 3e-5) = 0.000135"
+    )
+    assert t.value("half_drop") == pytest.approx(0.5 * (3e-4 - 3e-5))
+    assert (
+        t["lr_at_1000"].equation == "lr(1000) = lr_max × 1000 ÷ W = 0.0003 × 1000 ÷ 2000 = 0.00015"
+    )
+    assert t["lr_at_warmup"].formula == "lr_max × W ÷ W"
+    # In the decay t = s − W: 249000 at the middle, T = 498000 at the end.
+    assert t["lr_at_mid"].formula == "lr_min + A × (1 + cos(π × t ÷ T))"
+    assert t["lr_at_mid"].substituted == "3e-5 + 0.000135 × (1 + cos(3.1416 × 249000 ÷ 498000))"
+    assert t["lr_at_end"].substituted == "3e-5 + 0.000135 × (1 + cos(3.1416 × 498000 ÷ 498000))"
+    assert t["decay_steps"].substituted == "500000 − 2000"
+    # Past the end of a short run the rate is the floor itself.
+    assert compute(warmup=10, total=500)["lr_at_1000"].equation == "lr(1000) = lr_min = 3e-5"
+    # Without warmup the run starts at the top of the cosine, t = 0.
+    assert compute(warmup=0)["lr_at_0"].formula == "lr_min + A × (1 + cos(π × t ÷ T))"
+    assert compute(warmup=0).value("lr_at_0") == pytest.approx(3e-4)
+
+
+@pytest.mark.parametrize(
+    "inputs",
+    [{}, {"warmup": 0}, {"warmup": 1000}, {"warmup": 0, "total": 1000}, {"total": 2001}],
+)
+def test_no_two_values_share_a_label(inputs):
+    symbols = [q.symbol for q in compute(**inputs).values()]
+    assert len(symbols) == len(set(symbols)), symbols
+
+
+@pytest.mark.parametrize(
+    ("inputs", "facts"),
+    [
+        ({}, {"warmup": "ramp", "zoom": "start", "decay": "falls", "step_1000": "warmup"}),
+        ({"warmup": 0}, {"warmup": "none", "zoom": "start", "step_1000": "decay"}),
+        ({"warmup": 1000}, {"step_1000": "decay"}),  # step W itself is the top of the cosine
+        ({"warmup": 10, "total": 500}, {"step_1000": "after"}),
+        ({"warmup": 499_999}, {"zoom": "whole", "step_1000": "warmup"}),  # 5·W > S
+        ({"floor_fraction": 1.0}, {"decay": "flat"}),
+        ({"floor_fraction": 0.0}, {"decay": "falls"}),
+        # a peak so small that 0.9 × peak rounds to the peak: nothing is left to decay
+        ({"peak": 5e-324, "floor_fraction": 0.9}, {"decay": "flat"}),
+    ],
+)
+def test_facts(inputs, facts):
+    t = compute(**inputs)
+    for name, value in facts.items():
+        assert t.facts[name] == value, name
+    assert t.facts["setting"] == ("changed" if inputs else "llama2")
+
+
+def test_chart_titles_name_what_they_show():
+    assert compute().series["schedule"].title.endswith("warmup, then cosine decay")
+    assert compute(warmup=0).series["schedule"].title.endswith("no warmup, then cosine decay")
+    assert compute(floor_fraction=1.0).series["schedule"].title.endswith("flat at the peak")
+    assert "first 10000 steps" in compute().series["schedule_start"].title
+    assert "the whole run" in compute(warmup=499_999).series["schedule_start"].title
