@@ -17,6 +17,7 @@ words which operation produced it.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterable
 
 from llmtutor.engine.numbers import SIGNIFICANT_DIGITS, fmt, term
@@ -25,6 +26,7 @@ from llmtutor.engine.numbers import SIGNIFICANT_DIGITS, fmt, term
 _SUM, _PRODUCT, _NEGATION, _POWER, _ATOM = 1, 2, 3, 4, 5
 
 _SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+_E_NOTATION = re.compile(r"[0-9.]+e-?[0-9]+")  # a number as fmt writes it in e-notation
 
 
 class Expr:
@@ -259,7 +261,9 @@ def _write(node: Expr, numbers: bool, top: bool = False, first: bool = True) -> 
     """`node` written out; `first` when nothing stands before it in its bracket group, where
     a negative number needs no brackets (-0.3 − 1, but 2 × (-0.3))."""
     if node.op == "num" or (node.op == "ref" and numbers and not top):
-        return fmt(node.value, node.digits) if first else term(node.value, node.digits)
+        if first:
+            return fmt(node.value, node.digits, group=False)
+        return term(node.value, node.digits, group=False)
     if node.op == "ref":
         if top:
             return _write(node.args[0], numbers, top=True) if node.args else fmt(node.value)
@@ -281,6 +285,8 @@ def _write(node: Expr, numbers: bool, top: bool = False, first: bool = True) -> 
     if node.op == "pow":
         base, exponent = node.args
         shown = _operand(base, _POWER + 1, numbers, first=False)
+        if _E_NOTATION.fullmatch(shown):  # (1e12)², not 1e12²: that reads as 1 × 10^(12²)
+            shown = f"({shown})"
         if exponent.op == "num" and exponent.value.is_integer() and 0 <= exponent.value < 100:
             return shown + str(int(exponent.value)).translate(_SUPERSCRIPTS)
         return shown + "^" + _operand(exponent, _POWER + 1, numbers, first=False)

@@ -10,7 +10,7 @@ import math
 SIGNIFICANT_DIGITS = 5
 
 
-def fmt(value: float, digits: int = SIGNIFICANT_DIGITS) -> str:
+def fmt(value: float, digits: int = SIGNIFICANT_DIGITS, group: bool = True) -> str:
     """Write `value` with at most `digits` significant digits and no trailing zeros.
 
     5 digits shows every worked number of the source exactly (1.8496, 0.30416, 1.9584)
@@ -24,7 +24,9 @@ def fmt(value: float, digits: int = SIGNIFICANT_DIGITS) -> str:
         return "0"  # also turns -0.0 into 0
     if 1e4 <= abs(value) < 1e9 and digits == SIGNIFICANT_DIGITS:
         # Counts of steps and tokens read best as grouped digits: 500,000 not 5e5.
-        return f"{value:,.0f}"
+        # Inside a formula digits are not grouped: in mean(12,346, 5) the commas would
+        # read two ways.
+        return f"{value:,.0f}" if group else f"{value:.0f}"
     text = f"{value:.{digits}g}"
     if "e" in text:
         mantissa, exponent = text.split("e")
@@ -32,9 +34,9 @@ def fmt(value: float, digits: int = SIGNIFICANT_DIGITS) -> str:
     return text
 
 
-def term(value: float, digits: int = SIGNIFICANT_DIGITS) -> str:
+def term(value: float, digits: int = SIGNIFICANT_DIGITS, group: bool = True) -> str:
     """A number as it appears inside a formula: negative numbers get parentheses."""
-    text = fmt(value, digits)
+    text = fmt(value, digits, group)
     return f"({text})" if text.startswith("-") else text
 
 
