@@ -30,6 +30,7 @@ from llmtutor.curriculum.model import (
     TrainingLesson,
     expand,
     placeholders,
+    widened,
 )
 from llmtutor.engine import COMPUTATIONS, Computation, InputSpec, InputValue, Trace, live_run
 from llmtutor.engine.facts import SHOWN_IN
@@ -686,7 +687,9 @@ def _names(
         return []
     if known is not None:
         for name in names:
-            if not expand([name], known):
+            # A number range may match nothing with these inputs (Adam's steps from 5 on, of
+            # a run of 4), but the names it ranges over must exist.
+            if not expand([widened(name)], known):
                 check.bad_value(
                     (*where, key),
                     f"step {index + 1}: the computation produces no {what} {name!r}"

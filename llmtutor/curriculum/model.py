@@ -65,18 +65,61 @@ def fill(text: str, trace: Trace, choices: Iterable[Choice] = (), shown_in: str 
     return PLACEHOLDER.sub(replace, text)
 
 
+# In a reveal pattern, `{5..}` stands for a whole number from 5 on, `{2..4}` for 2, 3 or 4.
+NUMBER_RANGE = re.compile(r"\{(\d+)\.\.(\d*)\}")
+
+
+def _pattern_regex(pattern: str) -> re.Pattern[str]:
+    """`*` as a run of letters and digits, a number range as a whole number (kept as the
+    regex's first group), everything else literally."""
+    found = NUMBER_RANGE.search(pattern)
+    parts = [pattern] if found is None else [pattern[: found.start()], pattern[found.end() :]]
+    pieces = [re.escape(part).replace(r"\*", "[A-Za-z0-9]+") for part in parts]
+    return re.compile("(0|[1-9][0-9]*)".join(pieces) + r"\Z")
+
+
+def widened(pattern: str) -> str:
+    """`pattern` with its number range, if any, standing for any number: what must match
+    something for the pattern to make sense, even where these inputs give no number in range."""
+    return NUMBER_RANGE.sub("*", pattern)
+
+
 def expand(patterns: Iterable[str], names: Iterable[str]) -> list[str]:
     """The names a reveal list stands for, in trace order for patterns.
 
     A plain name stands for itself; in a pattern, `*` stands for a run of letters and digits
     (no `_`), so `"update_*"` means update_1, update_2, … but not update_1_raw: a lesson can
     show every step of an Adam run whatever its length.
+
+    A number range, `{5..}` (from 5 on) or `{2..4}`, stands for a whole number in it. The
+    ranged patterns of one list are expanded together, where the first of them stands, by
+    number and then in the order they are listed: `["m_{5..}", "v_{5..}"]` is m_5, v_5, m_6,
+    v_6, …, each step's values together however many steps there are.
     """
     available = list(names)
+    patterns = list(patterns)
+    ranged: list[tuple[int, int, str]] = []  # (number, which pattern, name)
+    for index, pattern in enumerate(patterns):
+        found = NUMBER_RANGE.search(pattern)
+        if found is None:
+            continue
+        low, high = int(found.group(1)), int(found.group(2)) if found.group(2) else None
+        regex = _pattern_regex(pattern)
+        for name in available:
+            match = regex.match(name)
+            number = int(match.group(1)) if match else -1
+            if low <= number and (high is None or number <= high):
+                ranged.append((number, index, name))
+    ranged.sort(key=lambda item: item[:2])  # stable: trace order within one pattern's number
     result: list[str] = []
+    placed = False
     for pattern in patterns:
-        if "*" in pattern:
-            regex = re.compile(re.escape(pattern).replace(r"\*", "[A-Za-z0-9]+") + r"\Z")
+        if NUMBER_RANGE.search(pattern):
+            if placed:
+                continue
+            placed, matches = True, [name for _, _, name in ranged]
+        elif "*" in pattern:
+            regex = _pattern_regex(pattern)
             matches = [n for n in available if regex.match(n)]
         else:
             matches = [pattern] if pattern in available else []
@@ -88,7 +131,7 @@ def expand(patterns: Iterable[str], names: Iterable[str]) -> list[str]:
 class Step:
     title: str
     text: str
-    reveal: tuple[str, ...] = ()  # names or `*` patterns of trace quantities
+    reveal: tuple[str, ...] = ()  # names or patterns (`*`, `{5..}`) of trace quantities
     chart: tuple[str, ...] = ()  # names of trace series drawn together on one chart
     chart_log: bool = False  # draw the chart's y axis on a log scale
     quiz: tuple[str, ...] = ()  # values the learner predicts (in quiz mode) before the reveal
