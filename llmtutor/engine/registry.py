@@ -111,6 +111,7 @@ COMPUTATIONS: dict[str, Computation] = {
             "Adam on one parameter step by step: momentum, squared average, bias correction",
             adam.INPUTS,
             adam.compute,
+            facts=adam.FACTS,
         ),
         Computation(
             "schedule",

@@ -65,9 +65,10 @@ class Trace(Mapping[str, Quantity]):
 
     # -- recording, from one definition -----------------------------------------------------
 
-    def input(self, name: str, value: float, symbol: str | None = None) -> Expr:
-        """Record an input of the computation; return it as an operand for formulas."""
-        self._put(Quantity(name, symbol or name, "", "", float(value), is_input=True))
+    def input(self, name: str, value: float, symbol: str | None = None, note: str = "") -> Expr:
+        """Record an input of the computation; return it as an operand for formulas. `note`
+        says what it is where its symbol alone would not (where a parameter starts)."""
+        self._put(Quantity(name, symbol or name, "", "", float(value), is_input=True, note=note))
         return ref(symbol or name, float(value))
 
     def constant(self, name: str, symbol: str, value: float, note: str = "") -> Expr:
