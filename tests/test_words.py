@@ -134,6 +134,51 @@ WORDS: list[tuple[str, dict[str, str], int, str, str]] = [
         "The chart shows your settings instead: W = 20,000",
         "These are the settings",
     ),
+    # adam: how many gradients, and how each of steps 2 to 4 meets the momentum
+    ("adam", {}, 1, "It gets 4 gradients", "a single gradient"),
+    ("adam", {"gradients": "3"}, 1, "It gets a single gradient", "It gets 1 gradients"),
+    ("adam", {"gradients": "1,2", "beta1": "0.5"}, 2, "scaled by 1 − β1 and 1 − β2", "10%"),
+    ("adam", {}, 2, "comes out at about lr = 0.01 in size", "smaller than lr"),
+    # ε = 1: u₁ = 0.01 × 0.5 ÷ (0.5 + 1) = 0.0033333
+    ("adam", {"eps": "1"}, 2, "the update, 0.0033333, is smaller than lr", "about lr ="),
+    ("adam", {"gradients": "0,1"}, 2, "The first gradient is 0", "about lr ="),
+    ("adam", {}, 3, "Step 2: with the momentum", "No step 2"),
+    ("adam", {}, 3, "points the same way as the momentum m₁ = 0.05", "flips to g₂"),
+    ("adam", {"gradients": "1"}, 3, "No step 2", "Step 2: with the momentum"),
+    ("adam", {"gradients": "0,1"}, 3, "Step 2: the first push", "with the momentum"),
+    ("adam", {"gradients": "1,0"}, 3, "The gradient g₂ is 0", "points the same way"),
+    # β1 = 0: m₂ = g₂ = -1, the momentum turns at once
+    ("adam", {"gradients": "1,-1", "beta1": "0"}, 3, "and outweighs it: m₂ = -1", "Yet m₂"),
+    ("adam", {"gradients": "1,2", "beta1": "0.5"}, 4, "No step 3", "A third gradient"),
+    ("adam", {}, 5, "Step 4: the gradient flips", "No step 4"),
+    ("adam", {}, 5, "m₄ = 0.07675 still points the old way", "outweighs it"),
+    ("adam", {"gradients": "1,2", "beta1": "0.5"}, 5, "No step 4", "the gradient flips"),
+    # m₂ = 0.08 > 0, g₃ = -0.1 is against it as g₂ was: m₃ = 0.062 holds; g₄ = -5 turns it
+    ("adam", {"gradients": "1,-0.1,-0.1,-5"}, 4, "Step 3: against the momentum", "flips to g₃"),
+    ("adam", {"gradients": "1,-0.1,-0.1,-5"}, 5, "outweighs it: m₄ = -0.4442", "Yet m₄"),
+    # adam: the steps after the fourth, and how the updates compare
+    ("adam", {}, 6, "Every update", "Steps 5 to"),
+    ("adam", {}, 6, "none more than twice the size", "some more than"),
+    ("adam", {"gradients": "1,2", "beta1": "0.5"}, 6, "Gradients from 1 to 2", "−0.2 and 0.5"),
+    ("adam", {"gradients": "1,1,1,1,1"}, 6, "Step 5, and every update", "Steps 5 to"),
+    ("adam", {"gradients": "1,1,1,-1,-1,-1"}, 6, "Steps 5 to 6, and every update", "none more"),
+    ("adam", {"gradients": "1,1,1,-1,-1,-1"}, 6, "some more than twice", "none more"),
+    ("adam", {"gradients": "0,0"}, 6, "every update is 0", "twice"),
+    ("adam", {"gradients": "3"}, 6, "A single gradient, 3, makes a single update", "updates from"),
+    # adam: how long bias correction lasts, by β1; a first gradient of 0
+    ("adam", {}, 7, "by step 100 it has all but gone", "fades slowly"),
+    ("adam", {"beta1": "0.99"}, 7, "it fades slowly", "all but gone"),
+    ("adam", {"beta1": "0"}, 7, "there is nothing to correct", "all but gone"),
+    ("adam", {}, 7, "would be u₁ (raw m₁) = 0.001", "0 ÷ 0"),
+    ("adam", {"gradients": "0,1"}, 7, "0 ÷ 0, has no value", "would be u₁"),
+    # adam: the alternating ±5, and the steady 5 and 0.01, against β1 and ε
+    ("adam", {}, 8, "the momentum cancels", "partly"),
+    ("adam", {"beta1": "0.5"}, 8, "only partly cancels", "the momentum cancels"),
+    ("adam", {"beta1": "0"}, 8, "nothing is averaged away", "cancels"),
+    ("adam", {}, 8, "both updates come out at about lr", "not tiny"),
+    # ε = 0.001: 0.01 ÷ (0.01 + 0.001) = 0.90909 × lr, and 5 ÷ 5.001 = 0.9998
+    ("adam", {"eps": "0.001"}, 8, "moves by only 0.90909 × lr", "both updates come out"),
+    ("adam", {"eps": "1"}, 8, "not tiny next to either", "both updates come out"),
 ]
 
 
@@ -184,7 +229,7 @@ def test_app_text_follows_the_facts(
 
 
 # (lesson, step (from 1)): a step that tells the learner how to change an input
-CHANGE_INPUTS = [("gradients", 5), ("training-step", 9), ("schedule", 4)]
+CHANGE_INPUTS = [("adam", 1), ("gradients", 5), ("training-step", 9), ("schedule", 4)]
 
 
 @pytest.mark.parametrize(("lesson", "step"), CHANGE_INPUTS)
