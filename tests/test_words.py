@@ -179,6 +179,70 @@ WORDS: list[tuple[str, dict[str, str], int, str, str]] = [
     # ε = 0.001: 0.01 ÷ (0.01 + 0.001) = 0.90909 × lr, and 5 ÷ 5.001 = 0.9998
     ("adam", {"eps": "0.001"}, 8, "moves by only 0.90909 × lr", "both updates come out"),
     ("adam", {"eps": "1"}, 8, "not tiny next to either", "both updates come out"),
+    # sgd: where the runs start, what r = 1 − 2·lr does to x, and how the noisy run ends
+    ("sgd", {}, 3, "x₀ = 1, on the ridge y = 0", "zero in every direction"),
+    ("sgd", {"x0": "0"}, 3, "x₀ = 0, y = 0: on the saddle point itself", "Across the ridge"),
+    ("sgd", {}, 4, "r is between 0 and 1, so x shrinks", "r is exactly −1"),
+    # r = 1 − 2 × 1 = −1: x = 1 × (−1)^100 = 1, never closer to 0
+    ("sgd", {"lr": "1"}, 4, "r is exactly −1", "x shrinks towards 0"),
+    ("sgd", {"lr": "1"}, 4, "At step 100 it is 1.", "rolls down"),
+    # r = −19: x = 19^100 = 7.5052e127
+    ("sgd", {"lr": "10"}, 4, "farther out than before: the steps overshoot", "x shrinks"),
+    ("sgd", {"lr": "10"}, 4, "At step 100 it is 7.5052e127", "they stop near 1.8e308"),
+    # r = 1 − 2 × 10¹²: |r|^100 ≈ 10^1230, past the largest float
+    (
+        "sgd",
+        {"lr": "1e12"},
+        4,
+        "no longer fit in a float (they stop near 1.8e308): x is ∞",
+        "At step 100 it is",
+    ),
+    ("sgd", {"lr": "0.5"}, 4, "r is exactly 0, so the very first step lands x on 0", "shrinks"),
+    # r = −0.4: x = 0.4^100 = 1.6069e-40
+    (
+        "sgd",
+        {"lr": "0.7"},
+        4,
+        "a little closer each time: at step 100 it is 1.6069e-40",
+        "from one side",
+    ),
+    # 1 − 2e-20 is 1 in floats; 1 − 2e-12 is not, but 0.999999999998^100 shows as 1
+    ("sgd", {"lr": "1e-20"}, 4, "r rounds to exactly 1 in floating point", "shrinks towards"),
+    ("sgd", {"lr": "1e-12"}, 4, "so slowly that at step 100 it still shows as 1", "one side"),
+    # 0.8^10000 ≈ 10^-969: below the smallest float
+    (
+        "sgd",
+        {"lr": "0.9", "steps": "10000"},
+        4,
+        "too small for a float and rounds to exactly 0",
+        "a little closer each time",
+    ),
+    ("sgd", {"x0": "0"}, 4, "But x₀ = 0: the run starts on the saddle point", "r is between"),
+    ("sgd", {}, 5, "Noisy gradients escape", "not in a valley"),
+    (
+        "sgd",
+        {},
+        5,
+        "first reaches 1 at step 34, and at step 100 the run is in a valley",
+        "never reaches 1",
+    ),
+    ("sgd", {}, 5, "σ = 0.1 sets the size of the noise", "but here σ = 0"),
+    ("sgd", {"lr": "0.7"}, 5, "Noisy gradients get off the ridge", "Noisy gradients escape"),
+    ("sgd", {"lr": "0.7"}, 5, "the run is not in a valley", "the run is in a valley"),
+    ("sgd", {"lr": "1e-12"}, 5, "|y| never reaches 1", "Noisy gradients escape"),
+    ("sgd", {"noise": "0"}, 5, "No noise, no escape", "Noisy gradients escape"),
+    ("sgd", {"noise": "0"}, 5, "but here σ = 0", "sets the size of the noise"),
+    # lr × σ × n₁ = 1e-200 × 1e-200 × (-0.1321): below the smallest float
+    (
+        "sgd",
+        {"noise": "1e-200", "lr": "1e-200"},
+        5,
+        "Too little noise to register",
+        "No noise, no escape",
+    ),
+    # lr = 1: the noisy run's y overshoots the valley, overflows and becomes nan
+    ("sgd", {"lr": "1"}, 5, "The second run blows up", "Noisy gradients escape"),
+    ("sgd", {"lr": "1"}, 5, "which is nan: not a number", "the run is in a valley"),
 ]
 
 
@@ -229,7 +293,7 @@ def test_app_text_follows_the_facts(
 
 
 # (lesson, step (from 1)): a step that tells the learner how to change an input
-CHANGE_INPUTS = [("adam", 1), ("gradients", 5), ("training-step", 9), ("schedule", 4)]
+CHANGE_INPUTS = [("adam", 1), ("gradients", 5), ("training-step", 9), ("schedule", 4), ("sgd", 5)]
 
 
 @pytest.mark.parametrize(("lesson", "step"), CHANGE_INPUTS)

@@ -126,6 +126,7 @@ COMPUTATIONS: dict[str, Computation] = {
             "plain vs noisy gradient descent from a saddle point; batches and steps",
             sgd.INPUTS,
             sgd.compute,
+            facts=sgd.FACTS,
         ),
         Computation(
             "training_step",
