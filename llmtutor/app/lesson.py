@@ -27,7 +27,7 @@ from llmtutor.app.messages import QuizScored, StepShown
 from llmtutor.app.quiz import Answer, QuizPrompt, parse_guess, verdict
 from llmtutor.app.torch_panel import TorchPanel
 from llmtutor.app.widgets import Anchored, Draw, Drawing, ScrollingDrawing
-from llmtutor.curriculum import Lesson, LessonFileError, Step, fill, load_lesson
+from llmtutor.curriculum import Lesson, LessonFileError, Step, load_lesson
 from llmtutor.engine import InputValue, Trace, fmt
 from llmtutor.render import draw_diagram, equations, render_chart, values_table
 from llmtutor.safe_text import visible
@@ -169,7 +169,7 @@ class LessonScreen(Screen[None]):
             Text.assemble(
                 (visible(lesson.title, one_line=True), "bold"),
                 ("  ·  ", "dim"),
-                visible(fill(step.title, trace), one_line=True),
+                visible(step.heading(trace), one_line=True),
             ),
             layout=False,
         )
@@ -216,7 +216,7 @@ class LessonScreen(Screen[None]):
         lesson, trace, baseline = self.lesson, self.trace, self.baseline
         step = lesson.steps[index]
         shown = (self._version, tuple(revealed), tuple(new))
-        story = visible(fill(step.text, trace))
+        story = visible(step.body(trace))
         inputs = list(lesson.defaults) if self._values_with_inputs() else []
         panels: dict[str, tuple[Draw, Hashable]] = {
             "step-text": (lambda width: lesson_markdown(story), ("text", self._version, index)),
