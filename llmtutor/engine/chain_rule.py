@@ -42,6 +42,7 @@ INPUTS = (
         "how far a residual layer's derivative 1 + f' sits from 1",
         symbol="δ",
         minimum=0,
+        below=1,  # 1 − δ stays a positive factor: the products of step 4 lie between the ends
     ),
 )
 

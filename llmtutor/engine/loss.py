@@ -19,7 +19,7 @@ INPUTS = (
         "avg_loss",
         2.5,
         "an average loss over a whole data set (the article's example: 2.5)",
-        symbol="avg L (data set)",
+        symbol="avg L (data)",
         minimum=0,
     ),
 )
@@ -83,7 +83,7 @@ def _pick_among(perplexity: float) -> str:
 def compute(p: float = 0.233, avg_loss: float = 2.5) -> Trace:
     t = Trace()
     p_ = t.input("p", p)
-    avg = t.input("avg_loss", avg_loss, "avg L (data set)")
+    avg = t.input("avg_loss", avg_loss, "avg L (data)")
 
     loss = t.define("loss", "L", -ln(p_))
     t.fact(P_SHARE, share(p))
@@ -103,12 +103,12 @@ def compute(p: float = 0.233, avg_loss: float = 2.5) -> Trace:
     total = losses[0]
     for item in losses[1:]:
         total = total + item
-    average = t.define("avg_example", "avg L (sentence)", total / len(losses))
+    average = t.define("avg_example", "avg L", total / len(losses))
     sentence_ppl = exp(average)
-    t.define("perplexity_example", "PPL (sentence)", sentence_ppl, _pick_among(sentence_ppl.value))
+    t.define("perplexity_example", "PPL", sentence_ppl, _pick_among(sentence_ppl.value))
 
     ppl = exp(avg)
-    t.define("perplexity", "PPL (data set)", ppl, note=_pick_among(ppl.value))
+    t.define("perplexity", "PPL (data)", ppl, note=_pick_among(ppl.value))
     t.fact(PERPLEXITY, perplexity_size(ppl.value))
 
     # The curve: loss against the probability of the correct token, over (0, 1].

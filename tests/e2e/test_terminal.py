@@ -167,7 +167,9 @@ def test_editing_an_input_changes_the_values(terminal) -> None:
     term.wait_for(lambda s: "step 7 of 9" in s and "1.9584" in s)
     term.keys("e")
     term.wait_for(lambda s: "Inputs (what if?)" in s)
-    term.keys("Tab", "End", "BSpace", "7")  # w1: 0.5 → 0.7
+    # w1: 0.5 → 0.7. Tab selects the field's text and Backspace clears it; no key here is
+    # an escape sequence, which a starved tutor can read as Esc followed by characters.
+    term.keys("Tab", "BSpace", "0", ".", "7")
     # dL/dw1 = 2(x·w1·w2·w3 − target)·x·w2·w3, worked out here for w1 = 0.7
     x, w1, w2, w3, target = 2.0, 0.7, -0.3, 1.2, 1.0
     expected = 2 * (x * w1 * w2 * w3 - target) * x * w2 * w3
