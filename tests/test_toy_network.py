@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 
 import pytest
@@ -110,3 +111,99 @@ def test_matches_pytorch_autograd(seed: int | None) -> None:
     trace = toy.run(inputs)
     for name, value in autograd(**inputs).items():
         assert trace.value(name) == pytest.approx(value, rel=1e-9, abs=1e-12), name
+
+
+def test_a_hand_calculation_rounds_the_new_weights_to_three_decimals() -> None:
+    # The article rounds the new weights to 0.304, 0.026 and 1.118 before its forward pass.
+    trace = toy.run({})
+    assert [trace.value(f"w{i}_rounded") for i in (1, 2, 3)] == [0.304, 0.026, 1.118]
+    by_hand = (2.0 * 0.304 * 0.026 * 1.118 - 1.0) ** 2
+    assert trace.value("L_rounded") == pytest.approx(by_hand, rel=1e-15)
+    assert trace.value("L_rounding_gap") == pytest.approx(
+        by_hand - autograd(**toy.defaults())["L_new"], rel=1e-9
+    )
+    assert trace["w1_rounded"].substituted == "round(0.30416, 3)"
+    assert trace["L_rounded"].substituted == "(2 × 0.304 × 0.026 × 1.118 − 1)²"
+    assert trace["w2_small_lr"].substituted == "-0.3 − 0.1 ÷ 10 × (-3.264)"
+
+
+# Inputs at the edges of what the lesson accepts (every number at most 1e12 in size, lr > 0),
+# and inputs that make every gradient 0, every step too small for a float, or the loss after
+# the step overflow.
+EDGES: list[dict[str, float]] = [
+    *({spec.name: value} for spec in toy.inputs for value in (-1e12, 1e12, 1e-300, 0.0, 5e-324)),
+    {"target": -0.36},  # y lands on the target
+    {"x": 1e12, "w1": 1e12, "w2": 1e12, "w3": 1e12, "lr": 1e12},  # (−8e300 − 1)² overflows
+    {"x": 1e12, "w1": -1e12, "w2": 1e12, "w3": -1e12, "target": -1e12, "lr": 1e12},
+    {"x": 1e-300, "w1": 1e-300, "lr": 1e12},
+]
+
+
+def _agrees(got: float, expected: float) -> bool:
+    if math.isnan(got) or math.isnan(expected):
+        return math.isnan(got) and math.isnan(expected)
+    if math.isinf(got) or math.isinf(expected):
+        return got == expected
+    return math.isclose(got, expected, rel_tol=1e-9, abs_tol=1e-300)
+
+
+def _change(after: float, before: float) -> str:
+    if not (math.isfinite(after) and math.isfinite(before)):
+        return "not_finite"
+    return "down" if after < before else "up" if after > before else "same"
+
+
+def _cases() -> list[dict[str, float]]:
+    valid = [{**toy.defaults(), **edge} for edge in EDGES if toy.validate(edge) is None]
+    return [toy.defaults(), *valid, *(_random_inputs(seed) for seed in range(10))]
+
+
+@pytest.mark.parametrize("inputs", _cases())
+def test_every_step_size_and_fact_agrees_with_torch(inputs: dict[str, float]) -> None:
+    """The gradients, the step, the steps ten times smaller and five times larger, and every
+    fact the lessons choose their words by, against PyTorch autograd and torch.optim.SGD."""
+    trace = toy.run(inputs)
+    theirs = autograd(**inputs)
+    for name, value in theirs.items():
+        assert _agrees(trace.value(name), value), (name, trace.value(name), value)
+    variants = {"small_lr": inputs["lr"] / 10, "large_lr": inputs["lr"] * 5}
+    for suffix, lr in variants.items():
+        other = autograd(**{**inputs, "lr": lr})
+        for i in (1, 2, 3):
+            assert _agrees(trace.value(f"w{i}_{suffix}"), other[f"w{i}_new"]), (suffix, i)
+        assert _agrees(trace.value(f"L_{suffix}"), other["L_new"]), suffix
+
+    # The facts, from torch's gradients and the update and losses written out by hand: a
+    # fact can hang on the last bit of a value (a weight that a tiny step leaves unchanged),
+    # where torch.optim.SGD's fused update may round differently from w − lr × g.
+    x, target = inputs["x"], inputs["target"]
+    before = [inputs[f"w{i}"] for i in (1, 2, 3)]
+    grads = [theirs[f"dL_dw{i}"] for i in (1, 2, 3)]
+
+    def step(lr: float) -> list[float]:
+        return [w - lr * g for w, g in zip(before, grads, strict=True)]
+
+    def loss(w: list[float]) -> float:
+        miss = x * w[0] * w[1] * w[2] - target
+        return miss * miss  # overflows to inf where ** 2 would raise
+
+    new = step(inputs["lr"])
+    loss_before, loss_new = loss(before), loss(new)
+    small, large = loss(step(variants["small_lr"])), loss(step(variants["large_lr"]))
+    rounding = _change(loss([round(w, 3) for w in new]), loss_new)
+    side = {"down": "below", "up": "above", "same": "on_target"}
+    moves = {"down": "down", "up": "up", "same": "too_small"}  # from w to w'
+    expected = {
+        "y_vs_target": side[_change(x * before[0] * before[1] * before[2], target)],
+        **{
+            f"w{i}_moves": "no_gradient" if grads[i - 1] == 0 else moves[_change(w_new, w)]
+            for i, w, w_new in zip((1, 2, 3), before, new, strict=True)
+        },
+        "after_step": _change(loss_new, loss_before),
+        "rounding": {"down": "changes", "up": "changes"}.get(rounding, rounding),
+        "after_smaller_step": _change(small, loss_before),
+        "smaller_vs_step": _change(small, loss_new),
+        "after_larger_step": _change(large, loss_before),
+        "larger_vs_step": _change(large, loss_new),
+    }
+    assert trace.facts == expected

@@ -84,6 +84,7 @@ COMPUTATIONS: dict[str, Computation] = {
             toy_network.INPUTS,
             toy_network.compute,
             diagrams=("toy-network",),
+            facts=toy_network.FACTS,
         ),
         Computation(
             "cross_entropy",

@@ -4,12 +4,18 @@
 
 The backward pass is written one local derivative at a time, the way the chain rule is
 taught: each gradient is the gradient one step closer to the loss times a local derivative.
+Every quantity is defined once, as an `Expr`: its formula, the formula with the numbers put
+in and its value all come from that definition.
 """
 
 from __future__ import annotations
 
+import math
+
+from llmtutor.engine import facts
+from llmtutor.engine.expr import Expr, call, precise
+from llmtutor.engine.facts import Fact
 from llmtutor.engine.inputs import InputSpec
-from llmtutor.engine.numbers import fmt, term
 from llmtutor.engine.trace import Trace
 
 INPUTS = (
@@ -21,9 +27,47 @@ INPUTS = (
     InputSpec("lr", 0.1, "learning rate", positive=True),
 )
 
+# How a weight moves in one step of gradient descent: up or down; not at all because its
+# gradient is 0, or because lr × gradient is too small next to the weight to change it in
+# the digits a float keeps; or to a value that is not a finite number.
+MOVES = ("up", "down", "no_gradient", "too_small", "not_finite")
 
-def _square(value: float) -> float:
-    return value * value  # unlike ** 2, overflows to inf instead of raising
+Y_VS_TARGET = Fact(
+    "y_vs_target", "where the output y lands against the target", ("below", "above", "on_target")
+)
+W1_MOVES = Fact("w1_moves", "how one step of gradient descent moves w1", MOVES)
+W2_MOVES = Fact("w2_moves", "how one step of gradient descent moves w2", MOVES)
+W3_MOVES = Fact("w3_moves", "how one step of gradient descent moves w3", MOVES)
+AFTER_STEP = Fact("after_step", "the loss after the step (L'), against L", facts.CHANGES)
+ROUNDING = Fact(
+    "rounding",
+    "whether rounding the new weights to 3 decimals changes the loss after the step",
+    ("changes", "same", "not_finite"),
+)
+AFTER_SMALLER_STEP = Fact(
+    "after_smaller_step", "the loss after a step ten times smaller, against L", facts.CHANGES
+)
+SMALLER_VS_STEP = Fact(
+    "smaller_vs_step", "the loss after a step ten times smaller, against L'", facts.CHANGES
+)
+AFTER_LARGER_STEP = Fact(
+    "after_larger_step", "the loss after a step five times larger, against L", facts.CHANGES
+)
+LARGER_VS_STEP = Fact(
+    "larger_vs_step", "the loss after a step five times larger, against L'", facts.CHANGES
+)
+FACTS = (
+    Y_VS_TARGET,
+    W1_MOVES,
+    W2_MOVES,
+    W3_MOVES,
+    AFTER_STEP,
+    ROUNDING,
+    AFTER_SMALLER_STEP,
+    SMALLER_VS_STEP,
+    AFTER_LARGER_STEP,
+    LARGER_VS_STEP,
+)
 
 
 def direction(gradient: float, parameter: str) -> str:
@@ -44,25 +88,25 @@ def compared(loss: float, before: float) -> str:
     return "equal to L"
 
 
-def _loss(x: float, w1: float, w2: float, w3: float, target: float) -> float:
-    return _square(x * w1 * w2 * w3 - target)
+def side(y: float, target: float) -> str:
+    """Where the output lands against the target (both are finite: inputs are bounded)."""
+    return "below" if y < target else "above" if y > target else "on_target"
 
 
-def _loss_after_step(
-    trace: Trace, name: str, symbol: str, lr: float, how: str, grads: tuple[float, float, float]
-) -> float:
-    """Record the loss after one step of size `lr` (used to show what the step size does)."""
-    x, target = trace.value("x"), trace.value("target")
-    weights = [trace.value(w) - lr * g for w, g in zip(("w1", "w2", "w3"), grads, strict=True)]
-    w1, w2, w3 = weights
-    return trace.add(
-        name,
-        symbol,
-        f"L at w − ({how})·dL/dw",
-        f"({fmt(x)} × {term(w1)} × {term(w2)} × {term(w3)} − {term(target)})²",
-        _loss(x, w1, w2, w3, target),
-        note=compared(_loss(x, w1, w2, w3, target), trace.value("L")),
-    )
+def moved(before: float, gradient: float, after: float) -> str:
+    """How one step took a weight from `before` to `after`, given its gradient (a `MOVES`)."""
+    if not (math.isfinite(gradient) and math.isfinite(after)):
+        return "not_finite"
+    if gradient == 0:
+        return "no_gradient"
+    return "up" if after > before else "down" if after < before else "too_small"
+
+
+def rounding_effect(rounded: float, exact: float) -> str:
+    """Whether the loss with rounded weights differs from the loss with exact ones."""
+    if not (math.isfinite(rounded) and math.isfinite(exact)):
+        return "not_finite"
+    return "same" if rounded == exact else "changes"
 
 
 def compute(
@@ -74,104 +118,87 @@ def compute(
     lr: float = 0.1,
 ) -> Trace:
     t = Trace()
-    t.given("x", x)
-    t.given("w1", w1)
-    t.given("w2", w2)
-    t.given("w3", w3)
-    t.given("target", target)
-    t.given("lr", lr)
+    x_ = t.input("x", x)
+    weights = (t.input("w1", w1), t.input("w2", w2), t.input("w3", w3))
+    w1_, w2_, w3_ = weights
+    target_ = t.input("target", target)
+    lr_ = t.input("lr", lr)
 
     # Forward pass: each value feeds the next.
-    h = t.add("h", "h", "x × w1", f"{fmt(x)} × {term(w1)}", x * w1)
-    a = t.add("a", "a", "h × w2", f"{fmt(h)} × {term(w2)}", h * w2)
-    y = t.add("y", "y", "a × w3", f"{fmt(a)} × {term(w3)}", a * w3)
-    loss = t.add("L", "L", "(y − target)²", f"({fmt(y)} − {term(target)})²", _square(y - target))
+    h = t.define("h", "h", x_ * w1_)
+    a = t.define("a", "a", h * w2_)
+    y = t.define("y", "y", a * w3_)
+    loss = t.define("L", "L", (y - target_) ** 2)
+    t.fact(Y_VS_TARGET, side(y.value, target))
 
     # Backward pass: start at the loss and multiply by one local derivative per step.
-    dl_dy = t.add(
-        "dL_dy", "dL/dy", "2(y − target)", f"2 × ({fmt(y)} − {term(target)})", 2 * (y - target)
-    )
+    dl_dy = t.define("dL_dy", "dL/dy", 2 * (y - target_))
 
-    dy_dw3 = t.add("dy_dw3", "dy/dw3", "a", "", a)
-    dl_dw3 = t.add(
-        "dL_dw3",
-        "dL/dw3",
-        "dL/dy × dy/dw3",
-        f"{fmt(dl_dy)} × {term(dy_dw3)}",
-        dl_dy * dy_dw3,
-        note=direction(dl_dy * dy_dw3, "w3"),
-    )
-    dy_da = t.add("dy_da", "dy/da", "w3", "", w3)
-    dl_da = t.add("dL_da", "dL/da", "dL/dy × dy/da", f"{fmt(dl_dy)} × {term(dy_da)}", dl_dy * dy_da)
+    dy_dw3 = t.define("dy_dw3", "dy/dw3", a)
+    dl_dw3 = dl_dy * dy_dw3
+    dl_dw3 = t.define("dL_dw3", "dL/dw3", dl_dw3, note=direction(dl_dw3.value, "w3"))
+    dy_da = t.define("dy_da", "dy/da", w3_)
+    dl_da = t.define("dL_da", "dL/da", dl_dy * dy_da)
 
-    da_dw2 = t.add("da_dw2", "da/dw2", "h", "", h)
-    dl_dw2 = t.add(
-        "dL_dw2",
-        "dL/dw2",
-        "dL/da × da/dw2",
-        f"{fmt(dl_da)} × {term(da_dw2)}",
-        dl_da * da_dw2,
-        note=direction(dl_da * da_dw2, "w2"),
-    )
-    da_dh = t.add("da_dh", "da/dh", "w2", "", w2)
-    dl_dh = t.add("dL_dh", "dL/dh", "dL/da × da/dh", f"{fmt(dl_da)} × {term(da_dh)}", dl_da * da_dh)
+    da_dw2 = t.define("da_dw2", "da/dw2", h)
+    dl_dw2 = dl_da * da_dw2
+    dl_dw2 = t.define("dL_dw2", "dL/dw2", dl_dw2, note=direction(dl_dw2.value, "w2"))
+    da_dh = t.define("da_dh", "da/dh", w2_)
+    dl_dh = t.define("dL_dh", "dL/dh", dl_da * da_dh)
 
-    dh_dw1 = t.add("dh_dw1", "dh/dw1", "x", "", x)
-    dl_dw1 = t.add(
-        "dL_dw1",
-        "dL/dw1",
-        "dL/dh × dh/dw1",
-        f"{fmt(dl_dh)} × {term(dh_dw1)}",
-        dl_dh * dh_dw1,
-        note=direction(dl_dh * dh_dw1, "w1"),
-    )
+    dh_dw1 = t.define("dh_dw1", "dh/dw1", x_)
+    dl_dw1 = dl_dh * dh_dw1
+    dl_dw1 = t.define("dL_dw1", "dL/dw1", dl_dw1, note=direction(dl_dw1.value, "w1"))
 
     # The chain rule in one line: the same gradient as a product of all local derivatives.
-    t.add(
-        "dL_dw1_chain",
-        "dL/dw1 (chain)",
-        "dL/dy × dy/da × da/dh × dh/dw1",
-        f"{fmt(dl_dy)} × {term(dy_da)} × {term(da_dh)} × {term(dh_dw1)}",
-        dl_dy * dy_da * da_dh * dh_dw1,
-    )
+    t.define("dL_dw1_chain", "dL/dw1 (chain)", dl_dy * dy_da * da_dh * dh_dw1)
 
     # Gradient descent: step every weight against its gradient.
     grads = (dl_dw1, dl_dw2, dl_dw3)
-    for index, (w, g) in enumerate(zip((w1, w2, w3), grads, strict=True), start=1):
-        t.add(
-            f"w{index}_new",
-            f"w{index}'",
-            f"w{index} − lr × dL/dw{index}",
-            f"{fmt(w)} − {term(lr)} × {term(g)}",
-            w - lr * g,
-        )
-    n1, n2, n3 = t.value("w1_new"), t.value("w2_new"), t.value("w3_new")
+    new = _step(t, weights, grads, lr_, "new", "'")
+    moves = zip((W1_MOVES, W2_MOVES, W3_MOVES), weights, grads, new, strict=True)
+    for fact, before, grad, after in moves:
+        t.fact(fact, moved(before.value, grad.value, after.value))
+    n1, n2, n3 = new
 
     # The forward pass again, with the new weights.
-    h2 = t.add("h_new", "h'", "x × w1'", f"{fmt(x)} × {term(n1)}", x * n1)
-    a2 = t.add("a_new", "a'", "h' × w2'", f"{fmt(h2)} × {term(n2)}", h2 * n2)
-    y2 = t.add("y_new", "y'", "a' × w3'", f"{fmt(a2)} × {term(n3)}", a2 * n3)
-    loss2 = t.add(
-        "L_new",
-        "L'",
-        "(y' − target)²",
-        f"({fmt(y2)} − {term(target)})²",
-        _square(y2 - target),
-        note=compared(_square(y2 - target), loss),
-    )
-    t.add("L_change", "ΔL", "L' − L", f"{fmt(loss2)} − {term(loss)}", loss2 - loss)
+    h2 = t.define("h_new", "h'", x_ * n1)
+    a2 = t.define("a_new", "a'", h2 * n2)
+    y2 = t.define("y_new", "y'", a2 * n3)
+    loss2 = (y2 - target_) ** 2
+    loss2 = t.define("L_new", "L'", loss2, note=compared(loss2.value, loss.value))
+    # The two losses may agree in their first digits: written with more digits than usual.
+    t.define("L_change", "ΔL", precise(loss2) - precise(loss))
+    t.fact(AFTER_STEP, facts.change(loss2.value, loss.value))
 
     # A hand calculation rounds the new weights to three decimals; show what that does.
-    r1, r2, r3 = round(n1, 3), round(n2, 3), round(n3, 3)
-    t.add(
-        "L_rounded",
-        "L'(3dp)",
-        "L at w' rounded to 3 decimals",
-        f"({fmt(x)} × {term(r1)} × {term(r2)} × {term(r3)} − {term(target)})²",
-        _loss(x, r1, r2, r3, target),
+    r1, r2, r3 = (
+        t.define(f"w{i}_rounded", f"w{i}'(3dp)", call("round", w, 3))
+        for i, w in enumerate(new, start=1)
     )
+    rounded = t.define("L_rounded", "L'(3dp)", (x_ * r1 * r2 * r3 - target_) ** 2)
+    t.define("L_rounding_gap", "ΔL'(3dp)", precise(rounded) - precise(loss2))
+    t.fact(ROUNDING, rounding_effect(rounded.value, loss2.value))
 
     # What the step size does: one step ten times smaller, and one five times larger.
-    _loss_after_step(t, "L_small_lr", "L'(lr÷10)", lr / 10, "lr ÷ 10", grads)
-    _loss_after_step(t, "L_large_lr", "L'(lr×5)", lr * 5, "lr × 5", grads)
+    for lr_variant, label, suffix, after_fact, vs_fact in (
+        (lr_ / 10, "lr÷10", "small_lr", AFTER_SMALLER_STEP, SMALLER_VS_STEP),
+        (lr_ * 5, "lr×5", "large_lr", AFTER_LARGER_STEP, LARGER_VS_STEP),
+    ):
+        v1, v2, v3 = _step(t, weights, grads, lr_variant, suffix, f"'({label})")
+        other = (x_ * v1 * v2 * v3 - target_) ** 2
+        note = compared(other.value, loss.value)
+        t.define(f"L_{suffix}", f"L'({label})", other, note=note)
+        t.fact(after_fact, facts.change(other.value, loss.value))
+        t.fact(vs_fact, facts.change(other.value, loss2.value))
     return t
+
+
+def _step(
+    t: Trace, weights: tuple[Expr, ...], grads: tuple[Expr, ...], lr: Expr, suffix: str, mark: str
+) -> tuple[Expr, ...]:
+    """Record w − lr × dL/dw for each weight, as `w{i}_{suffix}`, written `w{i}{mark}`."""
+    return tuple(
+        t.define(f"w{i}_{suffix}", f"w{i}{mark}", w - lr * g)
+        for i, (w, g) in enumerate(zip(weights, grads, strict=True), start=1)
+    )
