@@ -22,6 +22,9 @@ from llmtutor.curriculum import load_catalog
 CATALOG = load_catalog()
 
 
+# The toy network with every input at its limit: the loss after a step overflows.
+HUGE = {"x": "1e12", "w1": "1e12", "w2": "1e12", "w3": "1e12", "lr": "1e12"}
+
 # (lesson, inputs, step (from 1), a phrase the step must show, one it must not)
 WORDS: list[tuple[str, dict[str, str], int, str, str]] = [
     # gradients: the gradient's sign, and whether the step helped
@@ -243,6 +246,89 @@ WORDS: list[tuple[str, dict[str, str], int, str, str]] = [
     # lr = 1: the noisy run's y overshoots the valley, overflows and becomes nan
     ("sgd", {"lr": "1"}, 5, "The second run blows up", "Noisy gradients escape"),
     ("sgd", {"lr": "1"}, 5, "which is nan: not a number", "the run is in a valley"),
+    # backprop: where y lands against the target (and so the sign of dL/dy)
+    ("backprop", {}, 3, "It lands below the target (1)", "lands above"),
+    ("backprop", {"target": "-5"}, 3, "It lands above the target (-5)", "lands below"),
+    # y = 2 × 0.5 × (-0.3) × 1.2 = -0.36 exactly on the target
+    ("backprop", {"target": "-0.36"}, 3, "exactly on the target", "lands below"),
+    ("backprop", {}, 4, "so dL/dy is negative", "dL/dy is positive"),
+    ("backprop", {"target": "-5"}, 4, "so dL/dy is positive", "dL/dy is negative"),
+    ("backprop", {"target": "-0.36"}, 4, "so dL/dy is 0", "dL/dy is negative"),
+    # gradient-descent: how each weight moves. target = -5 flips every gradient's sign;
+    # x = 0 makes every gradient 0; lr = 5e-324 makes every step too small for a float.
+    ("gradient-descent", {}, 2, "makes w1 smaller", "makes w1 larger"),
+    ("gradient-descent", {"target": "-5"}, 2, "makes w1 larger", "makes w1 smaller"),
+    ("gradient-descent", {"x": "0"}, 2, "dL/dw1 is 0", "makes w1"),
+    ("gradient-descent", {"lr": "5e-324"}, 2, "too small to change w1", "makes w1"),
+    ("gradient-descent", {}, 3, "w2 had a negative gradient", "w2 had a positive"),
+    ("gradient-descent", {"target": "-5"}, 3, "w2 had a positive gradient", "w2 had a negative"),
+    ("gradient-descent", {"x": "0"}, 3, "w2 had a gradient of 0", "w2 had a negative"),
+    ("gradient-descent", {"lr": "5e-324"}, 3, "too small to change w2", "w2 had a negative"),
+    ("gradient-descent", {}, 3, "w3 had a positive gradient", "w3 had a negative"),
+    ("gradient-descent", {"target": "-5"}, 3, "w3 had a negative gradient", "w3 had a positive"),
+    ("gradient-descent", {"x": "0"}, 3, "w3 had a gradient of 0", "w3 had a positive"),
+    ("gradient-descent", {"lr": "5e-324"}, 3, "too small to change w3", "w3 had a positive"),
+    # the loss after the step: 0.9644 < 1.8496; with lr = 0.5, 4.0444 > 1.8496 (the issue's
+    # example); with every input at 1e12, (−8e300 − 1)² overflows
+    ("gradient-descent", {}, 5, "The loss went down", "The loss went up"),
+    ("gradient-descent", {"lr": "0.5"}, 5, "The loss went up", "closer to the target"),
+    ("gradient-descent", {"lr": "0.5"}, 5, "the step overshot", "The loss went down"),
+    ("gradient-descent", {"lr": "5e-324"}, 5, "The loss did not change", "The loss went down"),
+    ("gradient-descent", HUGE, 5, "The loss overflowed", "The loss went down"),
+    # rounding the new weights to 3 decimals: (2 × 0.304 × 0.026 × 1.118 − 1)² − 0.9644
+    ("gradient-descent", {}, 6, "changes the loss after the step by 0.00056528", "leaves the"),
+    ("gradient-descent", {"x": "0"}, 6, "leaves the loss after the step", "changes the loss"),
+    ("gradient-descent", HUGE, 6, "no difference to measure", "changes the loss"),
+    # a step ten times smaller: lr = 0.1 ÷ 10 gives 1.7061, below L but above L' = 0.9644;
+    # lr = 10 ÷ 10 gives 18.661 > L, below L' = 7.379e7; 0.5 ÷ 10 gives 1.2713 < L' = 4.0444
+    ("gradient-descent", {}, 7, "lowers the loss below L (1.8496), to 1.7061", "Even the"),
+    ("gradient-descent", {}, 7, "here the full step did better", "smaller rate did better"),
+    (
+        "gradient-descent",
+        {"lr": "10"},
+        7,
+        "Even the shorter step raises the loss",
+        "shorter step lowers",
+    ),
+    (
+        "gradient-descent",
+        {"lr": "0.5"},
+        7,
+        "here the smaller rate did better",
+        "full step did better",
+    ),
+    (
+        "gradient-descent",
+        {"lr": "5e-324"},
+        7,
+        "shorter step leaves the loss exactly",
+        "shorter step lowers",
+    ),
+    ("gradient-descent", {"lr": "5e-324"}, 7, "That is exactly the full step's", "did better"),
+    ("gradient-descent", HUGE, 7, "after the shorter step is too large", "shorter step lowers"),
+    ("gradient-descent", HUGE, 7, "L'(lr÷10) is not a finite number", "did better"),
+    # a step five times larger: lr = 0.1 × 5 gives 4.0444 > L; 0.01 × 5 gives 1.2713, below
+    # both L and L' = 1.7061
+    (
+        "gradient-descent",
+        {},
+        8,
+        "raises the loss above L (1.8496), to 4.0444",
+        "longer step lowers",
+    ),
+    ("gradient-descent", {}, 8, "worse than the full step's 0.9644", "larger rate did better"),
+    (
+        "gradient-descent",
+        {"lr": "0.01"},
+        8,
+        "lowers the loss below L (1.8496), to 1.2713",
+        "raises",
+    ),
+    ("gradient-descent", {"lr": "0.01"}, 8, "here the larger rate did better", "worse than"),
+    ("gradient-descent", {"lr": "5e-324"}, 8, "longer step leaves the loss exactly", "raises"),
+    ("gradient-descent", {"lr": "5e-324"}, 8, "ties with the full step's", "worse than"),
+    ("gradient-descent", HUGE, 8, "after the longer step is too large", "longer step lowers"),
+    ("gradient-descent", HUGE, 8, "L'(lr×5) is not a finite number", "worse than"),
 ]
 
 
@@ -293,7 +379,15 @@ def test_app_text_follows_the_facts(
 
 
 # (lesson, step (from 1)): a step that tells the learner how to change an input
-CHANGE_INPUTS = [("adam", 1), ("gradients", 5), ("training-step", 9), ("schedule", 4), ("sgd", 5)]
+CHANGE_INPUTS = [
+    ("adam", 1),
+    ("gradients", 5),
+    ("training-step", 9),
+    ("schedule", 4),
+    ("sgd", 5),
+    ("backprop", 9),
+    ("gradient-descent", 8),
+]
 
 
 @pytest.mark.parametrize(("lesson", "step"), CHANGE_INPUTS)
