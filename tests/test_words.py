@@ -104,39 +104,6 @@ WORDS: list[tuple[str, dict[str, str], int, str, str]] = [
     ("chain-rule", {}, 4, "The skip path keeps the gradient alive", "must stay near 1"),
     ("chain-rule", {"wobble": "0.2"}, 4, "Factors must stay near 1", "at a usable size"),
     ("chain-rule", {"f_prime": "1"}, 4, "the same size as the gradient at the", "effectively"),
-    # schedule: warmup or none, what the zoomed chart shows, where step 1000 falls, whether
-    # the rate decays, and whether the settings are Llama 2's
-    ("schedule", {}, 2, "Warmup starts the rate at 0", "No warmup"),
-    ("schedule", {"warmup": "0"}, 2, "No warmup", "Warmup starts the rate"),
-    ("schedule", {"warmup": "0"}, 2, "This one has W = 0 warmup steps", "ramps it up"),
-    ("schedule", {}, 2, "shows only the first steps of the run", "shows the whole run"),
-    ("schedule", {"warmup": "499999"}, 2, "The chart shows the whole run.", "only the first"),
-    ("schedule", {}, 2, "Step 1000 is still in the warmup: lr(1000) = 0.00015", "past the end"),
-    ("schedule", {"warmup": "500"}, 2, "Step 1000 is not in the warmup", "still in the warmup"),
-    # 1000 > S = 500: the rate stays at lr_min = 0.1 × 0.0003
-    (
-        "schedule",
-        {"warmup": "10", "total": "500"},
-        2,
-        "Step 1000 is past the end of this run, where the rate stays at its floor: lr(1000) = 3e-5",
-        "still in the warmup",
-    ),
-    ("schedule", {}, 3, "steepest in the middle", "nothing to decay"),
-    (
-        "schedule",
-        {"floor_fraction": "1"},
-        3,
-        "nothing to decay: the rate stays at 0.0003",
-        "steepest in the middle",
-    ),
-    ("schedule", {}, 4, "These are the settings on the chart.", "your settings"),
-    (
-        "schedule",
-        {"warmup": "20000"},
-        4,
-        "The chart shows your settings instead: W = 20,000",
-        "These are the settings",
-    ),
     # adam: how many gradients, and how each of steps 2 to 4 meets the momentum
     ("adam", {}, 1, "It gets 4 gradients", "a single gradient"),
     ("adam", {"gradients": "3"}, 1, "It gets a single gradient", "It gets 1 gradients"),
@@ -226,15 +193,15 @@ WORDS: list[tuple[str, dict[str, str], int, str, str]] = [
         "sgd",
         {},
         5,
-        "first reaches 1 at step 34, and at step 100 the run is in a valley",
+        "reaches 1 at step 34, and at step 100 the run is in a valley",
         "never reaches 1",
     ),
-    ("sgd", {}, 5, "σ = 0.1 sets the size of the noise", "but here σ = 0"),
+    ("sgd", {}, 5, "σ = 0.1 its size", "but here σ = 0"),
     ("sgd", {"lr": "0.7"}, 5, "Noisy gradients get off the ridge", "Noisy gradients escape"),
     ("sgd", {"lr": "0.7"}, 5, "the run is not in a valley", "the run is in a valley"),
     ("sgd", {"lr": "1e-12"}, 5, "|y| never reaches 1", "Noisy gradients escape"),
     ("sgd", {"noise": "0"}, 5, "No noise, no escape", "Noisy gradients escape"),
-    ("sgd", {"noise": "0"}, 5, "but here σ = 0", "sets the size of the noise"),
+    ("sgd", {"noise": "0"}, 5, "but here σ = 0", "its size"),
     # lr × σ × n₁ = 1e-200 × 1e-200 × (-0.1321): below the smallest float
     (
         "sgd",
@@ -246,6 +213,39 @@ WORDS: list[tuple[str, dict[str, str], int, str, str]] = [
     # lr = 1: the noisy run's y overshoots the valley, overflows and becomes nan
     ("sgd", {"lr": "1"}, 5, "The second run blows up", "Noisy gradients escape"),
     ("sgd", {"lr": "1"}, 5, "which is nan: not a number", "the run is in a valley"),
+    # schedule: warmup or none, what the zoomed chart shows, where step 1000 falls, whether
+    # the rate decays, and whether the settings are Llama 2's
+    ("schedule", {}, 2, "Warmup starts the rate at 0", "No warmup"),
+    ("schedule", {"warmup": "0"}, 2, "No warmup", "Warmup starts the rate"),
+    ("schedule", {"warmup": "0"}, 2, "This one has W = 0 warmup steps", "ramps it up"),
+    ("schedule", {}, 2, "shows only the first steps of the run", "shows the whole run"),
+    ("schedule", {"warmup": "499999"}, 2, "The chart shows the whole run.", "only the first"),
+    ("schedule", {}, 2, "Step 1000 is still in the warmup: lr(1000) = 0.00015", "past the end"),
+    ("schedule", {"warmup": "500"}, 2, "Step 1000 is not in the warmup", "still in the warmup"),
+    # 1000 > S = 500: the rate stays at lr_min = 0.1 × 0.0003
+    (
+        "schedule",
+        {"warmup": "10", "total": "500"},
+        2,
+        "Step 1000 is past the end of this run, where the rate stays at its floor: lr(1000) = 3e-5",
+        "still in the warmup",
+    ),
+    ("schedule", {}, 3, "steepest there and flattens", "nothing to decay"),
+    (
+        "schedule",
+        {"floor_fraction": "1"},
+        3,
+        "nothing to decay: the rate stays at 0.0003",
+        "steepest there and flattens",
+    ),
+    ("schedule", {}, 4, "These are the settings on the chart.", "your settings"),
+    (
+        "schedule",
+        {"warmup": "20000"},
+        4,
+        "The chart shows your settings instead: W = 20,000",
+        "These are the settings",
+    ),
     # backprop: where y lands against the target (and so the sign of dL/dy)
     ("backprop", {}, 3, "It lands below the target (1)", "lands above"),
     ("backprop", {"target": "-5"}, 3, "It lands above the target (-5)", "lands below"),
@@ -382,11 +382,11 @@ def test_app_text_follows_the_facts(
 CHANGE_INPUTS = [
     ("adam", 1),
     ("gradients", 5),
-    ("training-step", 9),
-    ("schedule", 4),
-    ("sgd", 5),
     ("backprop", 9),
     ("gradient-descent", 8),
+    ("training-step", 9),
+    ("sgd", 5),
+    ("schedule", 4),
 ]
 
 

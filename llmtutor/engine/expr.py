@@ -2,7 +2,7 @@
 
 A quantity is built from an operation and its operands, with ordinary Python arithmetic:
 
-    h = t.given("x", 2.0) * t.given("w1", 0.5)
+    h = t.define("h", "h", t.input("x", 2.0) * t.input("w1", 0.5))
 
 From that one definition come its value, its formula in symbols ("x × w1") and the same
 formula with the numbers put in ("2 × 0.5"), so the three can never disagree. A named

@@ -7,9 +7,7 @@ the text is there before anything is imported.
 
 from __future__ import annotations
 
-import math
-
-from llmtutor.engine.numbers import fmt
+from llmtutor.engine.expr import ln
 from llmtutor.engine.trace import Trace
 
 PARAGRAPH = "the quick brown fox jumps over the lazy dog. the dog sleeps. the fox runs. "
@@ -23,17 +21,11 @@ PROMPT = "t"  # where the model's writing starts
 def facts() -> Trace:
     """What the lesson says about the run before it starts, computed from the constants."""
     t = Trace()
-    t.given("layers", LAYERS)
-    t.given("width", WIDTH, "d")
-    t.given("repeats", REPEATS)
-    t.add("text_len", "n", "characters of the text", "", len(PARAGRAPH) * REPEATS)
-    vocab = t.add("vocab", "V", "distinct characters", "", len(set(PARAGRAPH)))
-    t.add(
-        "uniform_loss",
-        "ln V",
-        "ln V",
-        f"ln {fmt(vocab)}",
-        math.log(vocab),
-        note="the loss of a uniform guess",
-    )
+    t.constant("layers", "layers", LAYERS, note="transformer layers")
+    t.constant("width", "d", WIDTH, note="width of every token's vector")
+    repeats = t.constant("repeats", "repeats", REPEATS, note="copies of the paragraph")
+    length = t.constant("paragraph", "len", len(PARAGRAPH), note="characters of the paragraph")
+    t.define("text_len", "n", length * repeats, note="characters of the text")
+    vocab = t.constant("vocab", "V", len(set(PARAGRAPH)), note="distinct characters")
+    t.define("uniform_loss", "ln V", ln(vocab), note="the loss of a uniform guess")
     return t

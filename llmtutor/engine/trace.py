@@ -99,24 +99,6 @@ class Trace(Mapping[str, Quantity]):
         self.facts[fact.name] = value
         return value
 
-    def given(self, name: str, value: float, symbol: str | None = None) -> float:
-        """Record an input of the computation and return its value."""
-        self._put(Quantity(name, symbol or name, "", "", float(value), is_input=True))
-        return float(value)
-
-    def add(
-        self,
-        name: str,
-        symbol: str,
-        formula: str,
-        substituted: str,
-        value: float,
-        note: str = "",
-    ) -> float:
-        """Record a computed quantity and return its value, so code reads like the maths."""
-        self._put(Quantity(name, symbol, formula, substituted, float(value), note=note))
-        return float(value)
-
     def add_series(self, series: Series) -> Series:
         if series.name in self.series:
             raise ValueError(f"series {series.name!r} recorded twice")

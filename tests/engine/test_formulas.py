@@ -38,7 +38,6 @@ same examples every run). A second check finds formulas that read two ways ("-0.
 from __future__ import annotations
 
 import functools
-import inspect
 import math
 import re
 import sys
@@ -740,18 +739,6 @@ def test_a_literal_stands_for_what_it_was_rounded_from() -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def _module_of(computation: Computation) -> Any:
-    return sys.modules[computation.function.__module__]
-
-
-def _not_yet_moved(computation: Computation) -> bool:
-    """Still writing formulas by hand with `t.add`/`t.given` (before issue 11's move to
-    `Expr`): those strings are not the engine's printing and need not parse. Remove this
-    once every computation has moved."""
-    source = inspect.getsource(_module_of(computation))
-    return bool(re.search(r"\b(?:t|trace)\.(?:add|given)\(", source))
-
-
 def _bounds(spec: InputSpec) -> tuple[float, float]:
     lo, hi = -spec.limit, spec.limit
     if spec.positive:
@@ -835,10 +822,7 @@ NAMES = sorted(COMPUTATIONS)
 
 
 def _computation(name: str) -> Computation:
-    computation = COMPUTATIONS[name]
-    if _not_yet_moved(computation):
-        pytest.xfail(f"{name} still writes formulas by hand (t.add)")
-    return computation
+    return COMPUTATIONS[name]
 
 
 def edge_cases(computation: Computation) -> list[dict[str, Any]]:
