@@ -169,7 +169,7 @@ def compute(
     t.define("tokens_per_batch", "tokens/batch", b * n_seq)
     t.define(
         "steps_needed",
-        "steps per pass",
+        "steps/pass",
         d / (b * n_seq),
         note="one update per batch, each token seen once",
     )
