@@ -34,11 +34,22 @@ def test_home_screen(snap_compare) -> None:
     assert snap_compare(make_app(), terminal_size=(80, 24), run_before=settle)
 
 
+# Steps whose key equation once opened scrolled out of view at 80×24 (issue 11): each must
+# open with its first new equation on screen. Indexes count from 0.
+OPENING_AT_THE_FIRST_NEW = {
+    "adam": (1, 4),
+    "training-step": (4,),
+    "schedule": (2,),
+    "backprop": (8,),
+}
+
+
 def _steps_to_pin() -> list[tuple[str, int]]:
     pins = []
     for lesson in CATALOG.lessons:
         last = len(lesson.steps) - 1
-        for step in sorted({0, last // 2, last}):
+        chosen = {0, last // 2, last, *OPENING_AT_THE_FIRST_NEW.get(lesson.id, ())}
+        for step in sorted(chosen):
             pins.append((lesson.id, step))
     return pins
 
