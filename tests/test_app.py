@@ -14,6 +14,7 @@ from llmtutor.app.help import HelpScreen
 from llmtutor.app.home import HomeScreen
 from llmtutor.app.lesson import LessonScreen
 from llmtutor.app.messages import QuizScored
+from llmtutor.app.notice import ScreenNotice
 from llmtutor.app.too_small import TooSmallScreen
 from llmtutor.curriculum import load_catalog
 from llmtutor.progress import FILE_NAME, Progress
@@ -48,6 +49,41 @@ def test_keys_move_through_the_lesson_and_back_home() -> None:
             assert app.screen.lesson.id == CATALOG.ids[1]  # type: ignore[attr-defined]
             await pilot.press("escape", "escape")
         assert app.return_code == 0
+
+    run(scenario)
+
+
+def toasts(app) -> list[str]:
+    """The app's notifications on show on the current screen (Textual's Toast widgets)."""
+    return [str(toast.render()) for toast in app.screen.query("Toast")]
+
+
+def test_the_last_step_notice_stays_with_its_lesson() -> None:
+    """→ on a lesson's last step says so on the lesson's screen; leaving it (q, then
+    another lesson) leaves the notice behind instead of carrying it to the next screen."""
+    lesson = CATALOG.get("gradients")
+    assert lesson is not None
+    last = "That was the last step. Press q to go back to the lessons."
+
+    async def scenario() -> None:
+        app = create_app(CATALOG, lesson=lesson, step=len(lesson.steps) - 1)
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            screen = app.screen
+            assert isinstance(screen, LessonScreen)
+            await pilot.press("right", "right")
+            await pilot.pause()
+            (notice,) = screen.query(ScreenNotice)
+            assert notice.display and notice.text == last  # said twice, shown once
+            assert toasts(app) == []  # the lesson's own notice, not the app's
+            await pilot.press("q")
+            await pilot.pause()
+            assert isinstance(app.screen, HomeScreen)
+            assert not app.screen.query(ScreenNotice) and toasts(app) == []
+            await pilot.press("down", "enter")
+            await pilot.pause()
+            other = app.screen
+            assert isinstance(other, LessonScreen) and other.lesson.id != lesson.id
+            assert other.query_one(ScreenNotice).text == "" and toasts(app) == []
 
     run(scenario)
 

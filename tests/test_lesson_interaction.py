@@ -172,6 +172,71 @@ def test_a_quiz_through_a_whole_lesson_ends_with_a_score() -> None:
     asyncio.run(scenario())
 
 
+async def quiz_from_the_start(pilot: Pilot, wrong: int) -> None:
+    """Answer every question of the lesson on screen (in quiz mode) from its first step to
+    its last, the first `wrong` of them wrongly (three times the value, plus one)."""
+    screen = pilot.app.screen
+    await pilot.press("home")
+    while True:
+        while (name := screen._pending_question()) is not None:
+            value = screen.trace.value(name)
+            await type_into(pilot, "quiz-answer", repr(value * 3 + 1 if wrong > 0 else value))
+            wrong -= 1
+            await pilot.press("enter")
+            await pilot.pause()
+        if screen.step == len(screen.lesson.steps) - 1:
+            return
+        await pilot.press("right")
+        await pilot.pause()
+
+
+def quiz_score(screen: LessonScreen) -> str:
+    """The score the quiz box shows ("" while it shows none)."""
+    box, score = screen.query_one("#quiz"), screen.query_one("#quiz-score")
+    return text_of(score).strip() if box.display and score.display else ""
+
+
+def test_the_quiz_score_shows_in_the_lesson_when_the_quiz_ends() -> None:
+    """The score of a quiz through a lesson is on the lesson screen from its last answer
+    on, on every step, with the learner's best, without going back to the lessons."""
+    lesson = CATALOG.get("gradients")
+    assert lesson is not None and len(lesson.steps[-1].quiz) == 0  # the last step asks none
+    asked = sum(len(step.quiz) for step in lesson.steps)
+    assert asked == 3
+
+    async def scenario() -> None:
+        app = lesson_app("gradients")
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = app.screen
+            await pilot.press("k")
+            await quiz_from_the_start(pilot, wrong=1)
+            assert screen.step == len(lesson.steps) - 1  # a step with no question of its own
+            assert quiz_score(screen) == "Quiz done: 2 of 3 predictions right."
+            await pilot.press("left")  # the last question's step: its verdict, and the score
+            assert quiz_score(screen) == "Quiz done: 2 of 3 predictions right."
+            assert "✓" in text_of(screen.query_one("#quiz-question"))
+            # Opened again from the lessons, the best so far is known.
+            await pilot.press("q")
+            app.open_lesson(lesson, 0)
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, LessonScreen)
+            await pilot.press("k")
+            await pilot.pause()
+            assert quiz_score(screen) == ""  # a new quiz: no score until it ends
+            await quiz_from_the_start(pilot, wrong=0)
+            assert quiz_score(screen) == (
+                "Quiz done: 3 of 3 predictions right, your best yet (before: 2 of 3)."
+            )
+            # k twice: a new quiz in the same lesson, compared with the one just done.
+            await pilot.press("k", "k")
+            await quiz_from_the_start(pilot, wrong=2)
+            assert quiz_score(screen) == "Quiz done: 1 of 3 predictions right. Your best: 3 of 3."
+            assert "quiz 1/3 right" in text_of(screen.query_one("#progress"))
+
+    asyncio.run(scenario())
+
+
 def test_the_asked_value_is_hidden_until_answered() -> None:
     async def scenario() -> None:
         app = lesson_app("backprop", step=2)  # reveals y and L; asks for L

@@ -13,6 +13,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from llmtutor.app import TutorApp, create_app
+from llmtutor.app.notice import ScreenNotice
 from llmtutor.curriculum import load_catalog
 
 CATALOG = load_catalog()
@@ -145,7 +146,9 @@ def _quiz_until(answer: str | None):
         if answer is not None:
             field.value = answer
             await pilot.press("enter")
-        pilot.app.clear_notifications()  # the toasts come and go on timers: keep them out
+        # The notices come and go on timers: keep them out (the app's and the lesson's own).
+        pilot.app.clear_notifications()
+        pilot.app.screen.query_one(ScreenNotice).clear()
         await settle(pilot)
 
     return run

@@ -24,11 +24,13 @@ from textual.widgets import Footer, Input, Static
 
 from llmtutor.app.inputs_panel import InputsPanel
 from llmtutor.app.messages import QuizScored, StepShown
-from llmtutor.app.quiz import Answer, QuizPrompt, parse_guess, verdict
+from llmtutor.app.notice import ScreenNotice
+from llmtutor.app.quiz import Answer, QuizPrompt, parse_guess, score_line, verdict
 from llmtutor.app.torch_panel import TorchPanel
 from llmtutor.app.widgets import Anchored, Draw, Drawing, ScrollingDrawing
 from llmtutor.curriculum import Lesson, LessonFileError, Step, load_lesson
 from llmtutor.engine import InputValue, Trace, fmt
+from llmtutor.progress import Score
 from llmtutor.render import draw_diagram, equations, render_chart, values_table
 from llmtutor.safe_text import visible
 
@@ -97,7 +99,10 @@ class LessonScreen(Screen[None]):
         values: Mapping[str, InputValue] | None = None,
         quiz: bool = False,
         watch: bool = False,
+        quiz_best: Score | None = None,
     ):
+        """`quiz_best`: the best score of the learner's earlier quizzes through the lesson,
+        which a quiz's score is compared with when it ends."""
         super().__init__()
         self.lesson = lesson
         self.watch_file = watch
@@ -110,7 +115,8 @@ class LessonScreen(Screen[None]):
         self._version = 0  # counts changes of trace: part of every drawing's key
         self.quiz_on = quiz
         self.answers: dict[tuple[int, str], Answer] = {}
-        self.scored = False
+        self.score: Score | None = None  # the quiz's, once every question is answered
+        self.best_before = quiz_best  # the best score of the quizzes before this one
         self.set_reactive(LessonScreen.step, max(0, min(step, len(lesson.steps) - 1)))
 
     # --- layout -------------------------------------------------------------------------
@@ -134,6 +140,7 @@ class LessonScreen(Screen[None]):
             yield InputsPanel(self.lesson, self.values, id="inputs")
             yield TorchPanel(id="torch")
         yield Footer()
+        yield ScreenNotice(id="lesson-notice")  # "that was the last step", and the like
 
     def on_mount(self) -> None:
         self.query_one("#equations").border_title = "Equations"
@@ -338,9 +345,14 @@ class LessonScreen(Screen[None]):
             for n in self._questions(self.step)
             if (self.step, n) in self.answers
         ]
-        prompt.display = self.quiz_on and (asking is not None or bool(answered))
+        # Once the quiz has ended, its score stays on show, on every step.
+        score = self.score
+        prompt.display = self.quiz_on and (
+            asking is not None or bool(answered) or score is not None
+        )
         if not prompt.display:
             return
+        prompt.show_score(None if score is None else score_line(score, self.best_before))
         if asking is not None:
             quantity = self.trace[asking]
             known = ", ".join(
@@ -359,24 +371,36 @@ class LessonScreen(Screen[None]):
             return
         answer = Answer(message.name, guess, self.trace.value(message.name))
         self.answers[(self.step, message.name)] = answer
-        self.show_step()  # the next question, or the reveal
         self._maybe_score()
+        self.show_step()  # the next question, or the reveal (and the score, the quiz done)
 
     def _maybe_score(self) -> None:
         asked = [(i, n) for i in range(len(self.lesson.steps)) for n in self._questions(i)]
         if self.scored or not asked or any(key not in self.answers for key in asked):
             return
-        self.scored = True
         right = sum(self.answers[key].right for key in asked)
-        self.notify(f"Quiz done: {right} of {len(asked)} predictions right.", timeout=8)
+        self.score = Score(right, len(asked))
         self.post_message(QuizScored(self.lesson.id, right, len(asked)))
+
+    @property
+    def scored(self) -> bool:
+        """Every question of the quiz is answered: it has a score."""
+        return self.score is not None
+
+    def _restart_quiz(self) -> None:
+        """A new quiz (k, or the lesson reloaded): no answers, and the last quiz's score
+        counts among the earlier ones."""
+        score, best = self.score, self.best_before
+        if score is not None and (best is None or score.beats(best)):
+            self.best_before = score
+        self.score = None
+        self.answers.clear()
 
     def action_quiz(self) -> None:
         self.quiz_on = not self.quiz_on
         if self.quiz_on:
-            self.answers.clear()
-            self.scored = False
-            self.notify("Quiz mode: predict each asked value before it is revealed.")
+            self._restart_quiz()
+            self.say("Quiz mode: predict each asked value before it is revealed.")
         else:
             self.set_focus(None)
         self.show_step()
@@ -454,11 +478,16 @@ class LessonScreen(Screen[None]):
 
     def action_next(self) -> None:
         if self._pending_question() is not None:
-            self.notify("Type your prediction and press Enter (k leaves quiz mode).")
+            self.say("Type your prediction and press Enter (k leaves quiz mode).")
         elif self.step < len(self.lesson.steps) - 1:
             self.step += 1
         else:
-            self.notify("That was the last step. Press q to go back to the lessons.")
+            self.say("That was the last step. Press q to go back to the lessons.")
+
+    def say(self, message: str) -> None:
+        """A notice about this lesson, shown on this screen only: it does not follow the
+        learner to the next one, as the app's notifications would."""
+        self.query_one(ScreenNotice).say(message)
 
     def action_previous(self) -> None:
         if self.step > 0:
@@ -519,6 +548,6 @@ class LessonScreen(Screen[None]):
         self.trace = self._computed(self.values)
         self._version += 1
         self.all_names = lesson.all_reveals(self.trace)
-        self.answers.clear()
+        self._restart_quiz()
         self.set_reactive(LessonScreen.step, min(self.step, len(lesson.steps) - 1))
         self.show_step()

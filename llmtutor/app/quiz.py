@@ -14,6 +14,7 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from llmtutor.engine import Quantity, fmt
+from llmtutor.progress import Score
 
 
 class AnswerField(Input):
@@ -72,6 +73,24 @@ def verdict(answer: Answer, symbol: str) -> Text:
     )
 
 
+def score_line(score: Score, best_before: Score | None) -> Text:
+    """What the lesson says when a quiz through it ends: `score`, and how it compares with
+    the best of the learner's earlier quizzes through it (`best_before`, None: the first)."""
+
+    def said(s: Score) -> str:
+        return f"{s.right} of {s.asked}"
+
+    line = Text.assemble(("Quiz done: ", "bold"), (said(score), "bold"), " predictions right")
+    if best_before is None:
+        line.append(".")
+    elif score.beats(best_before):
+        line.append(", your best yet", style="bold green")
+        line.append(f" (before: {said(best_before)}).")
+    else:
+        line.append(f". Your best: {said(best_before)}.")
+    return line
+
+
 class QuizPrompt(Vertical):
     """Asks for one value; posts Guessed with what was typed when Enter is pressed."""
 
@@ -88,6 +107,7 @@ class QuizPrompt(Vertical):
         yield Static(id="quiz-question")
         yield AnswerField(placeholder="your prediction, then Enter", id="quiz-answer")
         yield Static(id="quiz-feedback")
+        yield Static(id="quiz-score")
 
     def ask(self, quantity: Quantity, known: str) -> None:
         """Ask for `quantity`; `known` says which values it can be worked out from."""
@@ -98,7 +118,8 @@ class QuizPrompt(Vertical):
         question.append(" = ?")
         if known:
             question.append(f"\n{known}", style="dim")
-        self.query_one("#quiz-question", Static).update(question)
+        self._show(self.query_one("#quiz-question", Static), question)
+        self._show(self.query_one("#quiz-feedback", Static), None)  # a new question
         field = self.query_one("#quiz-answer", Input)
         field.value = ""
         field.display = True
@@ -106,12 +127,23 @@ class QuizPrompt(Vertical):
 
     def show_results(self, lines: list[Text]) -> None:
         self.asking = None
-        self.query_one("#quiz-question", Static).update(Text("\n").join(lines))
+        self._show(self.query_one("#quiz-question", Static), Text("\n").join(lines) or None)
         self.query_one("#quiz-answer", Input).display = False
-        self.query_one("#quiz-feedback", Static).update("")
+        self._show(self.query_one("#quiz-feedback", Static), None)
+
+    def show_score(self, line: Text | None) -> None:
+        """Under the rest, the quiz's score once it ended (`line`), or nothing (None)."""
+        self._show(self.query_one("#quiz-score", Static), line)
 
     def complain(self, message: str) -> None:
-        self.query_one("#quiz-feedback", Static).update(Text(f"⚠ {message}", style="yellow"))
+        feedback = self.query_one("#quiz-feedback", Static)
+        self._show(feedback, Text(f"⚠ {message}", style="yellow"))
+
+    @staticmethod
+    def _show(line: Static, text: Text | None) -> None:
+        """`text` in `line`; None: nothing, and no empty line taking a row either."""
+        line.display = text is not None
+        line.update(text or "")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

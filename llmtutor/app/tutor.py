@@ -178,7 +178,10 @@ class TutorApp(App[None]):
             first = visible(str(error.problems[0]), one_line=True)
             self.notify(f"{first}{also}", title="Cannot open", severity="error", markup=False)
             return
-        self.push_screen(LessonScreen(lesson, step, values or {}, quiz=quiz, watch=watch))
+        best = self.progress.best_score(lesson.id)  # a quiz's score is compared with it
+        self.push_screen(
+            LessonScreen(lesson, step, values or {}, quiz=quiz, watch=watch, quiz_best=best)
+        )
 
     def resume_step(self, lesson: Lesson) -> int:
         """Where the lesson opens: the step last shown (a finished lesson: its last step,
