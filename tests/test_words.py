@@ -8,6 +8,7 @@ in the app, where the same choice names the app's keys instead of the command li
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 
 import pytest
@@ -15,6 +16,8 @@ from click.testing import CliRunner
 from textual.widgets import Static
 
 from llmtutor.app import create_app
+from llmtutor.app.inputs_panel import InputsPanel
+from llmtutor.app.lesson import LessonScreen
 from llmtutor.app.widgets import Drawing
 from llmtutor.cli import cli
 from llmtutor.curriculum import load_catalog
@@ -332,32 +335,54 @@ WORDS: list[tuple[str, dict[str, str], int, str, str]] = [
 ]
 
 
-def plain_step(lesson: str, inputs: dict[str, str], step: int) -> str:
-    """Step `step` of the printed lesson, its lines joined into one paragraph."""
-    args = ["lesson", lesson, "--plain", "--step", str(step)]
-    for name, value in inputs.items():
+@functools.cache
+def _printed(lesson: str, inputs: tuple[tuple[str, str], ...]) -> str:
+    """The whole lesson as `--plain` prints it with these inputs."""
+    args = ["lesson", lesson, "--plain"]
+    for name, value in inputs:
         args += ["--set", f"{name}={value}"]
     result = CliRunner().invoke(cli, args, env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
-    return " ".join(result.output.split())
+    return result.output
 
 
-def app_step(lesson: str, inputs: dict[str, str], step: int) -> str:
-    """The title and text of step `step` as the app shows them, in one paragraph."""
+def plain_step(lesson: str, inputs: dict[str, str], step: int) -> str:
+    """Step `step` of the printed lesson, from its title to the next step's, its lines
+    joined into one paragraph."""
+    output = _printed(lesson, tuple(sorted(inputs.items())))
+    total = len(CATALOG.get(lesson).steps)  # type: ignore[union-attr]
+    start = output.index(f"Step {step} of {total} · ")
+    after = f"Step {step + 1} of {total} · " if step < total else "All values"
+    return " ".join(output[start : output.index(after, start)].split())
+
+
+def app_steps(lesson: str, cases: list[tuple[dict[str, str], int]]) -> list[str]:
+    """The title and text of each (inputs, step) as the app shows them, in one paragraph
+    each: one app for the lesson, its inputs changed the way the inputs editor does."""
     entry = CATALOG.get(lesson)
     assert entry is not None
-    values = entry.parse_overrides(inputs)
-    app = create_app(CATALOG, lesson=entry, step=step - 1, values=values)
+    app = create_app(CATALOG, lesson=entry, step=0)
     app.animation_level = "none"
 
-    async def scenario() -> str:
+    async def scenario() -> list[str]:
+        texts = []
         async with app.run_test(size=(160, 50)) as pilot:
-            await pilot.pause()
-            title = str(app.screen.query_one("#lesson-title", Static).render())
-            text = app.screen.query_one("#step-text", Drawing).lines.text
-        return f"{title}\n{text}"
+            screen = app.screen
+            assert isinstance(screen, LessonScreen)
+            for inputs, step in cases:
+                values = {**entry.defaults, **entry.parse_overrides(inputs)}
+                screen.post_message(InputsPanel.Changed(values))
+                await pilot.pause()
+                screen.step = step - 1
+                await pilot.pause()
+                expected = {**entry.defaults, **screen.values}
+                assert expected == values, (inputs, step)  # the screen computes with them
+                title = str(screen.query_one("#lesson-title", Static).render())
+                text = screen.query_one("#step-text", Drawing).lines.text
+                texts.append(" ".join(f"{title}\n{text}".split()))
+        return texts
 
-    return " ".join(asyncio.run(scenario()).split())
+    return asyncio.run(scenario())
 
 
 @pytest.mark.parametrize(("lesson", "inputs", "step", "shown", "not_shown"), WORDS)
@@ -369,13 +394,16 @@ def test_plain_text_follows_the_facts(
     assert not_shown not in text
 
 
-@pytest.mark.parametrize(("lesson", "inputs", "step", "shown", "not_shown"), WORDS)
-def test_app_text_follows_the_facts(
-    lesson: str, inputs: dict[str, str], step: int, shown: str, not_shown: str
-) -> None:
-    text = app_step(lesson, inputs, step)
-    assert shown in text
-    assert not_shown not in text
+@pytest.mark.parametrize("lesson", sorted({row[0] for row in WORDS}))
+def test_app_text_follows_the_facts(lesson: str) -> None:
+    rows = [row for row in WORDS if row[0] == lesson]
+    texts = app_steps(lesson, [(inputs, step) for _, inputs, step, _, _ in rows])
+    wrong = [
+        f"{inputs} step {step}: wants {shown!r}, not {not_shown!r}; shows {text!r}"
+        for (_, inputs, step, shown, not_shown), text in zip(rows, texts, strict=True)
+        if shown not in text or not_shown in text
+    ]
+    assert not wrong, "\n".join(wrong)
 
 
 # (lesson, step (from 1)): a step that tells the learner how to change an input
@@ -393,6 +421,6 @@ CHANGE_INPUTS = [
 @pytest.mark.parametrize(("lesson", "step"), CHANGE_INPUTS)
 def test_words_name_the_keys_in_the_app_and_the_flags_in_plain(lesson: str, step: int) -> None:
     plain = plain_step(lesson, {}, step)
-    app = app_step(lesson, {}, step)
+    (app,) = app_steps(lesson, [({}, step)])
     assert "--set" in plain and not re.search(r"\bpress e\b", plain, re.IGNORECASE)
     assert "--set" not in app and re.search(r"\bpress e\b", app, re.IGNORECASE)
