@@ -131,8 +131,8 @@ def sqrt(x: Expr | float) -> Expr:
 
 
 def call(name: str, *args: Expr | float) -> Expr:
-    """A named function of its arguments: ln, exp, cos, sign, abs, round, mean, sum,
-    max, min. `round(x, 3)` rounds to 3 decimals."""
+    """A named function of its arguments: ln, log10, log2, exp, cos, sign, abs, round,
+    mean, sum, max, min. `round(x, 3)` rounds to 3 decimals."""
     operands = tuple(lift(a) for a in args)
     return Expr("call", operands, FUNCTIONS[name](*(a.value for a in operands)), param=name)
 
@@ -183,6 +183,11 @@ def _ln(x: float) -> float:
     return -math.inf if x == 0 else math.log(x)
 
 
+def _log(log: Callable[[float], float]) -> Callable[[float], float]:
+    """`log` (math.log10, math.log2) with `_ln`'s values where there is no real result."""
+    return lambda x: log(x) if x > 0 else _ln(x)
+
+
 def _exp(x: float) -> float:
     try:
         return math.exp(x)
@@ -216,6 +221,8 @@ def _extreme(pick: Callable[..., float]) -> Callable[..., float]:
 
 FUNCTIONS: dict[str, Callable[..., float]] = {
     "ln": _ln,
+    "log10": _log(math.log10),  # the logarithms of a common slip: the loss is the natural one
+    "log2": _log(math.log2),
     "exp": _exp,
     "cos": _cos,
     "sign": _sign,
