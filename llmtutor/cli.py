@@ -9,7 +9,7 @@ import stat
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import ParamSpec
+from typing import TYPE_CHECKING, ParamSpec
 
 import click
 
@@ -32,6 +32,10 @@ from llmtutor.files import path_problem
 from llmtutor.run_settings import MAX_SEED, MAX_STEPS, RunSettings
 from llmtutor.safe_text import excerpt, path_excerpt, visible
 from llmtutor.signals import ending_quietly_on_signals
+
+if TYPE_CHECKING:
+    from llmtutor.curriculum.exercises import Exercise, Exercises
+    from llmtutor.progress import ExerciseProgress
 
 P = ParamSpec("P")
 EXIT_PROBLEMS = 1  # `llmtutor check` found a problem
@@ -278,6 +282,122 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
+EXERCISES_DIR = "llmtutor-exercises"  # where `llmtutor exercise NAME` writes the learner's file
+
+
+def _exercises(catalog: Catalog) -> Exercises:
+    from llmtutor.curriculum.exercises import load_exercises
+
+    exercises = load_exercises(lesson_order=catalog.ids)
+    for problem in exercises.problems:  # a broken exercise file is skipped, never fatal
+        click.echo(f"llmtutor: warning: {problem}", err=True)
+    return exercises
+
+
+@cli.command("exercise")
+@click.argument("name", required=False)
+@click.option(
+    "--check",
+    "check_path",
+    metavar="FILE",
+    type=click.Path(),
+    help="Check FILE once and print the result: exit 0 when every value is right, 1 when "
+    "any is wrong or the code fails.",
+)
+@click.option(
+    "--dir",
+    "folder",
+    metavar="DIR",
+    type=click.Path(),
+    default=EXERCISES_DIR,
+    show_default=True,
+    help="The folder your exercise files are written to.",
+)
+@pipe_safe
+def exercise_command(name: str | None, check_path: str | None, folder: str) -> None:
+    """Write the maths yourself: list the exercises, or open exercise NAME.
+
+    NAME writes the starter file into DIR (never over a file that is there) and opens a
+    screen that checks it each time you save it, value by value.
+    """
+    catalog = _catalog(run=False)
+    exercises = _exercises(catalog)
+    if name is None:
+        if check_path is not None:
+            raise UsageProblem(
+                "--check needs the exercise's NAME: llmtutor exercise NAME --check FILE"
+            )
+        _list_exercises(exercises)
+        return
+    exercise = exercises.get(name)
+    if exercise is None:
+        known = ", ".join(exercises.ids)
+        raise UsageProblem(
+            f"no exercise named {excerpt(name)}{suggest(name, exercises.ids)}; exercises: {known}"
+        )
+    if check_path is not None:
+        problem = _path_problem(check_path)
+        if problem:
+            raise UsageProblem(f"--check: {problem}")
+        sys.exit(_check_once(exercise, Path(check_path)))
+    if not folder:
+        raise UsageProblem("--dir: an empty path names no folder")
+    if not sys.stdout.isatty() or not sys.stdin.isatty():
+        raise UsageProblem(
+            "the exercise screen needs a terminal; use --check FILE to check a file once"
+        )
+    from llmtutor.exercise_session import write_starter
+
+    try:
+        path, _ = write_starter(exercise, Path(folder))
+    except OSError as error:
+        shown = path_excerpt(os.path.join(folder, f"{exercise.id}.py"))
+        raise UsageProblem(f"cannot write {shown}: {path_problem(error)}") from None
+    except ValueError:  # a NUL in the folder's name
+        raise UsageProblem(f"--dir: {path_excerpt(folder)} holds a NUL character") from None
+    _run_app(catalog, exercise=(exercise, path))
+
+
+def _list_exercises(exercises: Exercises) -> None:
+    from llmtutor.progress import load_progress
+
+    progress, notice = load_progress("auto")
+    if notice:
+        click.echo(f"llmtutor: warning: {visible(notice, one_line=True)}", err=True)
+    width = max((len(item.id) for item in exercises.items), default=0)
+    for item in exercises.items:
+        title = visible(item.title, one_line=True)
+        click.echo(f"{item.id:<{width}}  {title}  ({_exercise_status(progress.exercise(item.id))})")
+
+
+def _exercise_status(entry: ExerciseProgress | None) -> str:
+    if entry is None or not entry.attempts:
+        return "not started"
+    parts = ["passed" if entry.passed else "solution seen" if entry.gave_up else "not passed yet"]
+    parts.append(_count(entry.attempts, "check"))
+    if entry.hints:
+        parts.append(_count(entry.hints, "hint"))
+    return ", ".join(parts)
+
+
+def _check_once(exercise: Exercise, path: Path) -> int:
+    """`--check`: the verdict as text; recorded with the learner's progress."""
+    from llmtutor.checker import check_file
+    from llmtutor.plain import make_console
+    from llmtutor.progress import load_progress
+    from llmtutor.render.verdict import render_verdict
+
+    verdict = check_file(exercise, path)
+    make_console().print(render_verdict(verdict))
+    sys.stdout.flush()
+    progress, notice = load_progress("auto")
+    progress.record_exercise(exercise.id, attempt=True, passed=verdict.passed)
+    notice = progress.save() or notice
+    if notice:
+        click.echo(f"llmtutor: warning: {visible(notice, one_line=True)}", err=True)
+    return 0 if verdict.passed else EXIT_PROBLEMS
+
+
 @cli.command("train")
 @click.option("--plain", is_flag=True, help="Train without the app: progress lines and a chart.")
 # Typed text is checked by RunSettings, as the training screen's dialog checks it.
@@ -350,6 +470,7 @@ def _run_app(
     start_training: bool = True,
     quiz: bool = False,
     watch: bool = False,
+    exercise: tuple[Exercise, Path] | None = None,
 ) -> None:
     if not sys.stdout.isatty() or not sys.stdin.isatty():
         raise UsageProblem("the tutor needs a terminal; use --plain to print a lesson instead")
@@ -364,6 +485,7 @@ def _run_app(
         start_training=start_training,
         quiz=quiz,
         watch=watch,
+        exercise=exercise,
         state_dir="auto",  # progress in the user's state directory (see llmtutor.progress)
     )
     app.run()

@@ -1,4 +1,5 @@
-"""What the learner has done: each lesson's last step, finished lessons and quiz scores.
+"""What the learner has done: each lesson's last step, finished lessons and quiz scores,
+and each exercise's checks, hints and pass.
 
 Kept as a small JSON file in the user's state directory (see `default_state_dir`), which
 several tutors may share: two terminals, or a terminal and a served session. A save never
@@ -29,6 +30,10 @@ The file (`progress.json`) looks like this::
           "quiz": {"best": {"right": 3, "asked": 4}, "last": {"right": 2, "asked": 4},
                    "at": 1767225500.25}
         }
+      },
+      "exercises": {
+        "backprop": {"attempts": 3, "hints": 2, "passed": true, "gave_up": false,
+                     "at": 1767225700.0}
       }
     }
 
@@ -149,20 +154,48 @@ class LessonProgress:
 
 
 @dataclass(frozen=True)
+class ExerciseProgress:
+    """One exercise's progress: checks run, hints shown, whether it passed. Never changed
+    in place, like LessonProgress."""
+
+    attempts: int = 0  # checks of the learner's file
+    hints: int = 0  # hint levels shown, all values together
+    passed: bool = False
+    gave_up: bool = False  # the learner asked for the worked solution before passing
+    at: float = 0.0  # when it was last recorded
+
+    def merged(self, other: ExerciseProgress) -> ExerciseProgress:
+        """Both records of one exercise as one: nothing either side counted is lost."""
+        return ExerciseProgress(
+            max(self.attempts, other.attempts),
+            max(self.hints, other.hints),
+            self.passed or other.passed,
+            self.gave_up or other.gave_up,
+            max(self.at, other.at),
+        )
+
+
+def _merge_entries(mine: Mapping[str, Any], theirs: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(mine)
+    for key, entry in theirs.items():
+        merged[key] = entry if key not in merged else merged[key].merged(entry)
+    return merged
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """The progress at one moment: what a save writes, merged with the file on disk."""
 
     lessons: Mapping[str, LessonProgress]
     last_opened: str | None = None
+    exercises: Mapping[str, ExerciseProgress] = field(default_factory=dict)
 
     def merged(self, other: Snapshot) -> Snapshot:
-        lessons = dict(self.lessons)
-        for lesson_id, theirs in other.lessons.items():
-            mine = lessons.get(lesson_id)
-            lessons[lesson_id] = theirs if mine is None else mine.merged(theirs)
+        lessons = _merge_entries(self.lessons, other.lessons)
+        exercises = _merge_entries(self.exercises, other.exercises)
         # The lesson opened last is the one of the two whose step was recorded later.
         latest = max((self, other), key=lambda side: (side._opened_at(), side.last_opened or ""))
-        return Snapshot(lessons, latest.last_opened)
+        return Snapshot(lessons, latest.last_opened, exercises)
 
     def _opened_at(self) -> float:
         entry = self.lessons.get(self.last_opened or "")
@@ -192,6 +225,17 @@ class Snapshot:
         if self.last_opened is not None:
             data["last_opened"] = self.last_opened
         data["lessons"] = lessons
+        if self.exercises:
+            data["exercises"] = {
+                exercise_id: {
+                    "attempts": entry.attempts,
+                    "hints": entry.hints,
+                    "passed": entry.passed,
+                    "gave_up": entry.gave_up,
+                    "at": entry.at,
+                }
+                for exercise_id, entry in self.exercises.items()
+            }
         return data
 
 
@@ -210,6 +254,7 @@ class Progress:
     path: Path | None = None
     lessons: dict[str, LessonProgress] = field(default_factory=dict)
     last_opened_id: str | None = None
+    exercises: dict[str, ExerciseProgress] = field(default_factory=dict)
     can_save: bool = True  # false once saving failed, or the file must not be overwritten
     clock: Callable[[], float] = field(default=time.time, repr=False, compare=False)
     _lock: threading.Lock = field(
@@ -248,7 +293,7 @@ class Progress:
             return cls(path, can_save=False), _newer_notice(path)
         except CorruptProgress as error:
             return cls._set_aside(path, str(error))
-        progress = cls(path, dict(snapshot.lessons), snapshot.last_opened)
+        progress = cls(path, dict(snapshot.lessons), snapshot.last_opened, dict(snapshot.exercises))
         if not skipped:
             return progress, None
         entries = "entry" if skipped == 1 else "entries"
@@ -334,6 +379,31 @@ class Progress:
                 entry, best=best, last=score, quiz_at=self._now(entry.quiz_at)
             )
 
+    def exercise(self, exercise_id: str) -> ExerciseProgress | None:
+        return self.exercises.get(exercise_id)
+
+    def record_exercise(
+        self,
+        exercise_id: str,
+        attempt: bool = False,
+        passed: bool = False,
+        hints: int = 0,
+        gave_up: bool = False,
+    ) -> None:
+        """A check ran (`attempt`, `passed`), `hints` hint levels are now shown for it (never
+        fewer than before), or the learner asked for the worked solution (`gave_up`)."""
+        if not is_lesson_id(exercise_id):
+            return
+        with self._lock:
+            entry = self.exercises.get(exercise_id) or ExerciseProgress()
+            self.exercises[exercise_id] = ExerciseProgress(
+                _clamp(entry.attempts + attempt),
+                _clamp(max(entry.hints, hints)),
+                entry.passed or passed,
+                entry.gave_up or (gave_up and not entry.passed and not passed),
+                self._now(entry.at),
+            )
+
     def _now(self, before: float) -> float:
         """The time of a new record: now, and later than the record it replaces (which may
         come from another tutor whose clock runs ahead)."""
@@ -345,7 +415,7 @@ class Progress:
     def snapshot(self) -> Snapshot:
         """The progress as it is now, for `write` (safe to hand to another thread)."""
         with self._lock:
-            return Snapshot(dict(self.lessons), self.last_opened_id)
+            return Snapshot(dict(self.lessons), self.last_opened_id, dict(self.exercises))
 
     def to_json(self) -> dict[str, Any]:
         return self.snapshot().to_json()
@@ -407,8 +477,10 @@ class Progress:
     def _take(self, other: Snapshot) -> None:
         """Merge what was written into memory (what was recorded meanwhile is kept)."""
         with self._lock:
-            merged = Snapshot(self.lessons, self.last_opened_id).merged(other)
+            mine = Snapshot(self.lessons, self.last_opened_id, self.exercises)
+            merged = mine.merged(other)
             self.lessons, self.last_opened_id = dict(merged.lessons), merged.last_opened
+            self.exercises = dict(merged.exercises)
 
 
 class BackgroundSaver:
@@ -528,7 +600,40 @@ def _from_json(data: Any) -> tuple[Snapshot, int, str | None]:
     if last_opened is not None and not is_lesson_id(last_opened):
         skip("'last_opened' is not a lesson id")
         last_opened = None
-    return Snapshot(lessons, last_opened), skipped, first_problem
+    exercises: dict[str, ExerciseProgress] = {}
+    exercises_data = data.get("exercises", {})
+    if not isinstance(exercises_data, dict):
+        skip(f"'exercises' should be an object, not {_kind(exercises_data)}")
+        exercises_data = {}
+    for exercise_id, entry in exercises_data.items():
+        if not is_lesson_id(exercise_id):
+            skip(f"{excerpt(exercise_id)} is not an exercise id")
+        elif len(exercises) >= MAX_LESSONS:
+            skip(f"more than {MAX_LESSONS} exercises")
+        else:
+            try:
+                exercises[exercise_id] = _exercise_from_json(exercise_id, entry)
+            except CorruptProgress as error:
+                skip(str(error))
+    return Snapshot(lessons, last_opened, exercises), skipped, first_problem
+
+
+def _exercise_from_json(exercise_id: str, entry: object) -> ExerciseProgress:
+    where = f"exercise {exercise_id!r}"
+    if not isinstance(entry, dict):
+        raise CorruptProgress(f"{where} should be an object, not {_kind(entry)}")
+    flags = {}
+    for key in ("passed", "gave_up"):
+        flags[key] = entry.get(key, False)
+        if not isinstance(flags[key], bool):
+            raise CorruptProgress(f"{where} {key} should be true or false")
+    return ExerciseProgress(
+        _count(entry.get("attempts", 0), f"{where} attempts"),
+        _count(entry.get("hints", 0), f"{where} hints"),
+        flags["passed"],
+        flags["gave_up"],
+        _time(entry.get("at", 0), f"{where} at"),
+    )
 
 
 def _lesson_from_json(lesson_id: str, entry: object) -> LessonProgress:

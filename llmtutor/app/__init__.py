@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from llmtutor.app.tutor import StateDir, TutorApp
 from llmtutor.curriculum import Catalog, Lesson
+from llmtutor.curriculum.exercises import Exercise
 from llmtutor.engine import InputValue
 from llmtutor.run_settings import RunSettings
 
@@ -18,13 +21,14 @@ def create_app(
     state_dir: StateDir = None,
     quiz: bool = False,
     watch: bool = False,
+    exercise: tuple[Exercise, Path] | None = None,
 ) -> TutorApp:
     """Build the app. The CLI and the tests both use this, so tests see what users see.
 
     `train` opens the training screen with those settings, and starts the run at once
     unless `start_training` is false (then Enter starts it). `step` None opens `lesson` where
     the learner left it; `quiz` starts it in quiz mode; `watch` reloads it when its file
-    changes.
+    changes. `exercise` opens the exercise screen on the learner's file at that path.
 
     `state_dir` is where the learner's progress is kept: "auto" for the user's state
     directory (`$LLMTUTOR_STATE_DIR`, else the platform's; see `llmtutor.progress`), as the
@@ -40,6 +44,7 @@ def create_app(
         state_dir=state_dir,
         quiz=quiz,
         watch=watch,
+        exercise=exercise,
     )
 
 

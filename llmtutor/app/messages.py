@@ -27,3 +27,20 @@ class ProgressNotice(Message):
     def __init__(self, notice: str) -> None:
         super().__init__()
         self.notice = notice
+
+
+class ExerciseRecorded(Message):
+    """Something to keep about an exercise: a check ran (`attempt`, `passed`), `hints` hint
+    levels are on show, or the learner asked for the worked solution (`gave_up`)."""
+
+    def __init__(
+        self,
+        exercise_id: str,
+        attempt: bool = False,
+        passed: bool = False,
+        hints: int = 0,
+        gave_up: bool = False,
+    ) -> None:
+        super().__init__()
+        self.exercise_id, self.attempt, self.passed = exercise_id, attempt, passed
+        self.hints, self.gave_up = hints, gave_up

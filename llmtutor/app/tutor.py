@@ -18,9 +18,10 @@ from textual.command import CommandPalette, Provider
 from textual.timer import Timer
 
 from llmtutor.app.home import HomeScreen
-from llmtutor.app.messages import ProgressNotice, QuizScored, StepShown
+from llmtutor.app.messages import ExerciseRecorded, ProgressNotice, QuizScored, StepShown
 from llmtutor.app.too_small import TooSmallScreen
 from llmtutor.curriculum import Catalog, Lesson, LessonFileError, TrainingLesson
+from llmtutor.curriculum.exercises import Exercise
 from llmtutor.engine import InputValue
 from llmtutor.progress import BackgroundSaver, Progress, load_progress
 from llmtutor.run_settings import RunSettings
@@ -63,8 +64,10 @@ class TutorApp(App[None]):
         state_dir: StateDir = None,
         quiz: bool = False,
         watch: bool = False,
+        exercise: tuple[Exercise, Path] | None = None,
     ) -> None:
         super().__init__()
+        self._start_exercise = exercise
         self.catalog = catalog
         self.state_dir = state_dir
         self.progress = Progress.in_memory()  # replaced by the saved progress on mount
@@ -100,7 +103,9 @@ class TutorApp(App[None]):
         if notice:
             self._warn(notice)
         self.push_screen(HomeScreen(self.catalog, self.progress))
-        if self._start_lesson is not None:
+        if self._start_exercise is not None:
+            self.open_exercise(*self._start_exercise)
+        elif self._start_lesson is not None:
             lesson = self._start_lesson
             step = self.resume_step(lesson) if self._start_step is None else self._start_step
             self.open_lesson(lesson, step, self._start_values, quiz=self._quiz, watch=self._watch)
@@ -183,6 +188,13 @@ class TutorApp(App[None]):
             LessonScreen(lesson, step, values or {}, quiz=quiz, watch=watch, quiz_best=best)
         )
 
+    def open_exercise(self, exercise: Exercise, path: Path) -> None:
+        """Show the exercise screen for the learner's file at `path`."""
+        from llmtutor.app.exercise import ExerciseScreen
+        from llmtutor.exercise_session import ExerciseSession
+
+        self.push_screen(ExerciseScreen(ExerciseSession(exercise, path)))
+
     def resume_step(self, lesson: Lesson) -> int:
         """Where the lesson opens: the step last shown (a finished lesson: its last step,
         unless the learner went back), or the first step of a lesson never opened."""
@@ -228,6 +240,16 @@ class TutorApp(App[None]):
 
     def on_quiz_scored(self, message: QuizScored) -> None:
         self.progress.record_quiz(message.lesson_id, message.right, message.asked)
+        self._save()
+
+    def on_exercise_recorded(self, message: ExerciseRecorded) -> None:
+        self.progress.record_exercise(
+            message.exercise_id,
+            attempt=message.attempt,
+            passed=message.passed,
+            hints=message.hints,
+            gave_up=message.gave_up,
+        )
         self._save()
 
     def _save(self) -> None:

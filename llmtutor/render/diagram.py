@@ -7,7 +7,7 @@ has not revealed yet show a dot, so the picture fills in as the learner steps.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 
 from rich.text import Text
 
@@ -47,13 +47,22 @@ class _Row:
 class _Slots:
     """Looks up a value for a slot: its text and style depend on whether it is revealed."""
 
-    def __init__(self, trace: Trace, revealed: Collection[str], new: Collection[str]) -> None:
+    def __init__(
+        self,
+        trace: Trace,
+        revealed: Collection[str],
+        new: Collection[str],
+        marked: Mapping[str, str] | None = None,
+    ) -> None:
         self.trace, self.revealed, self.new = trace, set(revealed), set(new)
+        self.marked = marked or {}
 
     def shown(self, name: str) -> bool:
-        return name in self.revealed or self.trace[name].is_input
+        return name in self.revealed or name in self.marked or self.trace[name].is_input
 
     def text(self, name: str) -> tuple[str, str]:
+        if name in self.marked:
+            return self.marked[name], styles.WRONG
         if not self.shown(name):
             return "·", styles.PENDING
         return fmt(self.trace.value(name)), styles.NEW if name in self.new else styles.VALUE
@@ -65,8 +74,11 @@ def toy_network(
     new: Collection[str],
     lesson_names: Collection[str],
     width: int = WIDTH,
+    marked: Mapping[str, str] | None = None,
 ) -> Text:
-    slots = _Slots(trace, revealed, new)
+    """`marked`: slots that show the given text instead of their value (an exercise's first
+    wrong value: the learner's, with ✗)."""
+    slots = _Slots(trace, revealed, new, marked)
     spacing = (width - GUTTER - VALUE_ROOM) // (len(NODES) - 1)
     spacing = max(MIN_SPACING, min(MAX_SPACING, spacing))  # spread out on wide terminals
     cols = [GUTTER + spacing * i for i in range(len(NODES))]

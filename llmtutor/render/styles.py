@@ -8,3 +8,5 @@ NOTE = "italic green"
 PENDING = "dim"  # a slot whose value is not revealed yet
 GRADIENT = "bold magenta"  # gradients flowing backwards through a diagram
 CHANGED = "bold magenta"  # a value the learner's own inputs changed from the defaults
+RIGHT = "bold green"  # a learner's value that matches the engine's
+WRONG = "bold red"  # one that does not

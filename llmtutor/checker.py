@@ -1,0 +1,279 @@
+"""Checking a learner's exercise: run their function in a separate process on the article's
+inputs and on random ones, compare every value with the engine's, in the order the maths
+computes them, and say which value is wrong first, with its formula, and which known
+mistake it matches.
+
+`check_file` gives a `Verdict`: plain data that the command line prints and the exercise
+screen shows (both through `llmtutor.render.verdict`). Knows no UI.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from llmtutor.curriculum.exercises import Exercise
+from llmtutor.engine.exercises import Check, InputSet
+from llmtutor.engine.numbers import fmt
+
+RANDOM_SETS = 50  # random input sets after the article's, for every check
+RELATIVE = 1e-6  # how close a value must be to the engine's: float64 arithmetic in any order
+ABSOLUTE = 1e-12
+
+Status = Literal["passed", "wrong", "failed"]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One checked value: the learner's against the engine's."""
+
+    name: str  # as the learner's code names it: "dL_dy", "losses[0]", "lr_at(step=5)"
+    symbol: str  # as the lesson writes it: "dL/dy"
+    expected: float
+    yours: float | None  # None when what came back is not a number
+    shown: str  # the learner's value as shown: a number, "missing", "None", "a str"
+    right: bool
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A known mistake the learner's value matches."""
+
+    id: str
+    message: str  # what it means, from the exercise file
+    equation: str  # the wrong formula with its numbers: "2 × (target − y) = … = 2.72"
+
+
+@dataclass(frozen=True)
+class Hint:
+    """The three levels of help with one value: where to look, the formula, the numbers."""
+
+    where: str
+    formula: str  # "dL/dy = 2 × (y − target)"
+    numbers: str  # "dL/dy = 2 × (y − target) = 2 × (-0.36 − 1) = -2.72"
+
+
+@dataclass(frozen=True)
+class Wrong:
+    """The first wrong value, in the order the maths computes them."""
+
+    row: Row
+    equation: str  # the right formula, with the numbers: every earlier value was right
+    mistakes: tuple[Mistake, ...]  # the known mistakes its value matches (usually one)
+    hint: Hint
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: Status
+    summary: str  # one line: "dL_dy is wrong, on the article's inputs", …
+    exercise: str = ""  # the exercise's id
+    rows: tuple[Row, ...] = ()  # the values of the input set reported
+    inputs: InputSet = field(default_factory=dict)  # that input set
+    set_number: int = 0  # which input set (from 1), 0 when none was compared
+    sets: int = 0  # how many input sets were checked
+    article_sets: int = 0  # how many of them, first, are the article's (or the lesson's)
+    wrong: Wrong | None = None
+    details: str = ""  # for a failure: the learner's traceback, or the line with the error
+    notes: tuple[str, ...] = ()  # remarks that do not fail the check (extra names returned)
+    output: str = ""  # what the learner's code printed
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+    @property
+    def from_article(self) -> bool:
+        return 0 < self.set_number <= self.article_sets
+
+    @property
+    def where(self) -> str:
+        """Which input set the rows are about, in words."""
+        if self.from_article:
+            if self.article_sets == 1:
+                return "the article's inputs"
+            return f"the article's inputs (set {self.set_number} of {self.article_sets})"
+        randoms = self.sets - self.article_sets
+        return f"random input set {self.set_number - self.article_sets} of {randoms}"
+
+
+def close(yours: float, expected: float) -> bool:
+    """Whether the learner's value is the engine's, up to float rounding."""
+    if math.isnan(expected):
+        return math.isnan(yours)
+    if math.isinf(expected) or math.isinf(yours):
+        return yours == expected
+    return math.isclose(yours, expected, rel_tol=RELATIVE, abs_tol=ABSOLUTE)
+
+
+class Unsupported:
+    """A returned value that is not a number, a list or a dict: named by its kind."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+
+    def __repr__(self) -> str:
+        return f"Unsupported({self.kind!r})"
+
+
+def number(value: Any) -> tuple[float | None, str]:
+    """A returned value as a number, and how it is shown; None when it is not one."""
+    if isinstance(value, bool):
+        return None, f"{value} (true/false)"
+    if isinstance(value, int | float):
+        return float(value), fmt(float(value))
+    if value is None:
+        return None, "None"
+    if isinstance(value, Unsupported):
+        return None, value.kind
+    if isinstance(value, list):
+        return None, "a list"
+    if isinstance(value, dict):
+        return None, "a dict"
+    return None, type(value).__name__
+
+
+def learner_values(
+    check: Check, returns: str, results: Sequence[Any]
+) -> tuple[dict[str, Any], list[str]]:
+    """The learner's value for each checked name of one input set (missing ones left out),
+    and notes on the shape of what came back."""
+    notes: list[str] = []
+    if returns == "number":  # one call per checked name
+        return dict(zip(check.checked, results, strict=False)), notes
+    (result,) = results
+    if not isinstance(result, dict):
+        _, shown = number(result)
+        return {}, [f"the function returned {shown}, not a dict of the values"]
+    keys = list(dict.fromkeys(name.partition("[")[0] for name in check.checked))
+    extra = [key for key in result if key not in keys]
+    if extra:
+        notes.append(f"names that are not checked: {', '.join(map(str, extra))}")
+    values: dict[str, Any] = {}
+    for name in check.checked:
+        key, bracket, rest = name.partition("[")
+        if key not in result:
+            continue
+        if not bracket:
+            values[name] = result[key]
+            continue
+        items = result[key]
+        index = int(rest.rstrip("]"))
+        if isinstance(items, list) and index < len(items):
+            values[name] = items[index]
+        elif not isinstance(items, list):
+            values[name] = Unsupported(f"{key} is {number(items)[1]}, not a list")
+    return values, notes
+
+
+def compare(
+    exercise: Exercise, inputs: InputSet, results: Sequence[Any]
+) -> tuple[list[Row], Wrong | None, list[str], Check]:
+    """The rows of one input set, the first wrong value (None when all are right), notes."""
+    check = exercise.math.compute(inputs)
+    values, notes = learner_values(check, exercise.math.returns, results)
+    rows: list[Row] = []
+    wrong: Wrong | None = None
+    for name in check.checked:
+        quantity = check[name]
+        if name in values:
+            yours, shown = number(values[name])
+        else:
+            yours, shown = None, "missing"
+        right = yours is not None and close(yours, quantity.value)
+        row = Row(name, quantity.symbol, quantity.value, yours, shown, right)
+        rows.append(row)
+        if not right and wrong is None:
+            wrong = _wrong(exercise, check, row)
+    return rows, wrong, notes, check
+
+
+def _wrong(exercise: Exercise, check: Check, row: Row) -> Wrong:
+    quantity = check[row.name]
+    matched = []
+    for mistake_id, definition in check.mistakes[row.name]:
+        value = definition.value
+        if row.yours is None or close(value, quantity.value) or not close(row.yours, value):
+            continue
+        equation = _equation(definition.formula(), definition.substituted(), value)
+        message = exercise.mistakes.get(mistake_id, "")
+        matched.append(Mistake(mistake_id, message, equation))
+    formula = f"{quantity.symbol} = {quantity.formula}" if quantity.formula else quantity.symbol
+    hint = Hint(exercise.hints.get(check.topics[row.name], ""), formula, quantity.equation)
+    return Wrong(row, quantity.equation, tuple(matched), hint)
+
+
+def _equation(formula: str, substituted: str, value: float) -> str:
+    parts = [formula]
+    if substituted and substituted != formula:
+        parts.append(substituted)
+    shown = fmt(value)
+    if parts[-1] != shown:
+        parts.append(shown)
+    return " = ".join(parts)
+
+
+def verdict_from_results(
+    exercise: Exercise, sets: Sequence[InputSet], results: Sequence[Any], output: str = ""
+) -> Verdict:
+    """Compare the learner's results (every call of every input set, in order) with the
+    engine's; report the first input set with a wrong value, or the article's when all are
+    right."""
+    position = 0
+    first: tuple[list[Row], list[str]] | None = None
+    for number_, inputs in enumerate(sets, start=1):
+        calls = len(exercise.math.arguments(inputs))
+        mine = results[position : position + calls]
+        position += calls
+        rows, wrong, notes, _ = compare(exercise, inputs, mine)
+        if first is None:
+            first = (rows, notes)
+        if wrong is not None:
+            verdict = Verdict(
+                "wrong",
+                "",
+                exercise.id,
+                tuple(rows),
+                inputs,
+                number_,
+                len(sets),
+                len(exercise.math.article),
+                wrong,
+                notes=tuple(notes),
+                output=output,
+            )
+            summary = f"{wrong.row.name} is wrong, on {verdict.where}"
+            return dataclasses.replace(verdict, summary=summary)
+    assert first is not None
+    rows, notes = first
+    randoms = len(sets) - len(exercise.math.article)
+    summary = f"all {len(rows)} values right, on the article's inputs and {randoms} random sets"
+    return Verdict(
+        "passed",
+        summary,
+        exercise.id,
+        tuple(rows),
+        sets[0],
+        1,
+        len(sets),
+        len(exercise.math.article),
+        notes=tuple(notes),
+        output=output,
+    )
+
+
+def check_file(exercise: Exercise, path: Path, random_sets: int = RANDOM_SETS) -> Verdict:
+    """Run the learner's file in a separate process and check every value it returns."""
+    from llmtutor import sandbox
+
+    sets = exercise.math.input_sets(random_sets)
+    calls = [call for inputs in sets for call in exercise.math.arguments(inputs)]
+    outcome = sandbox.run_exercise(path, exercise.function, exercise.math.driver, {"calls": calls})
+    if not isinstance(outcome, sandbox.Returned):
+        details = getattr(outcome, "traceback", "")
+        return Verdict("failed", outcome.summary(), exercise.id, details=details)
+    return verdict_from_results(exercise, sets, outcome.results, outcome.output)
