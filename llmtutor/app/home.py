@@ -88,6 +88,7 @@ class LessonList(OptionList):
 class HomeScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c", "continue", "Continue", tooltip="Continue where you left off"),
+        Binding("x", "exercise", "Exercise", tooltip="Write it yourself: the lesson's exercise"),
         Binding("q", "app.quit", "Quit"),
         Binding("escape", "app.quit", "Quit", show=False),
     ]
@@ -97,6 +98,7 @@ class HomeScreen(Screen[None]):
         self.catalog = catalog
         self.progress = progress or Progress.in_memory()
         self._composed_fresh = False  # compose drew the progress as it is: no redraw needed
+        self._exercises_loaded = False  # loaded once the screen is drawn: start-up stays light
 
     def compose(self) -> ComposeResult:
         yield Static(
@@ -116,6 +118,60 @@ class HomeScreen(Screen[None]):
         yield Footer()
         self._composed_fresh = True
 
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._load_exercises)
+
+    def _load_exercises(self) -> None:
+        self._exercises_loaded = True
+        self.show_progress()
+        highlighted = self.query_one(OptionList).highlighted
+        if highlighted is not None:
+            self._show_summary(self.catalog.entries[highlighted].id)
+
+    def _tutor(self) -> TutorApp | None:
+        from llmtutor.app.tutor import TutorApp
+
+        return self.app if isinstance(self.app, TutorApp) else None
+
+    def _exercises_title(self) -> str:
+        tutor = self._tutor()
+        if tutor is None or not self._exercises_loaded or not tutor.exercises.items:
+            return ""
+        items = tutor.exercises.items
+        passed = 0
+        for item in items:
+            entry = self.progress.exercise(item.id)
+            passed += bool(entry and entry.passed)
+        return f"{passed} of {len(items)} exercises passed"
+
+    def _exercise_line(self, lesson_id: str) -> Text | None:
+        """The summary's line about the lesson's exercise, or None if it has none."""
+        tutor = self._tutor()
+        if tutor is None or not self._exercises_loaded:
+            return None
+        exercise = tutor.exercise_for(lesson_id)
+        if exercise is None:
+            return None
+        entry = self.progress.exercise(exercise.id)
+        status = "passed" if entry and entry.passed else "not passed yet" if entry else "new"
+        return Text.assemble(
+            ("\nExercise: ", "dim"),
+            visible(exercise.title, one_line=True),
+            (f" ({status}) — press ", "dim"),
+            ("x", "bold"),
+        )
+
+    def action_exercise(self) -> None:
+        tutor = self._tutor()
+        option = self.query_one(OptionList)
+        if tutor is None or option.highlighted is None:
+            return
+        lesson_id = self.catalog.entries[option.highlighted].id
+        if tutor.exercise_for(lesson_id) is None:
+            self.notify("This lesson has no exercise; the lessons with one say so below.")
+            return
+        tutor.open_exercise_for(lesson_id)
+
     def on_screen_resume(self) -> None:
         """Show the progress as it is now (it changes while a lesson is open), with the
         cursor on the lesson last opened (Enter goes on with it), whether it was opened from
@@ -134,6 +190,7 @@ class HomeScreen(Screen[None]):
             label = _lesson_label(index + 1, lesson, LABEL_WIDTH, self.progress)
             options.replace_option_prompt_at_index(index, label)
         options.border_title = self._finished_title()
+        options.border_subtitle = self._exercises_title()
         all_finished = self._finished() == len(self.catalog.lessons)
         self.query_one("#home-intro", Static).update(self._intro(all_finished))
         self.refresh_bindings()  # "c Continue" shows in the footer only when there is a target
@@ -170,7 +227,10 @@ class HomeScreen(Screen[None]):
         return True
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        lesson = self.catalog.entry(event.option.id or "")
+        self._show_summary(event.option.id or "")
+
+    def _show_summary(self, lesson_id: str) -> None:
+        lesson = self.catalog.entry(lesson_id)
         if lesson is not None:
             summary = Text.assemble(
                 visible(lesson.summary or lesson.title, one_line=True),
@@ -182,6 +242,9 @@ class HomeScreen(Screen[None]):
             best, last = self.progress.best_score(lesson.id), self.progress.last_score(lesson.id)
             if best is not None and last is not None:
                 summary.append(f"\nQuiz: best {best} right, last {last}", style="dim")
+            exercise = self._exercise_line(lesson.id)
+            if exercise is not None:
+                summary.append_text(exercise)
             self.query_one("#lesson-summary", Static).update(summary)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:

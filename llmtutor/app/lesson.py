@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Hashable, Mapping
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.markdown import Markdown
 from rich.text import Text
@@ -33,6 +33,10 @@ from llmtutor.engine import InputValue, Trace, fmt
 from llmtutor.progress import Score
 from llmtutor.render import draw_diagram, equations, render_chart, values_table
 from llmtutor.safe_text import visible
+
+if TYPE_CHECKING:
+    from llmtutor.app.tutor import TutorApp
+    from llmtutor.curriculum.exercises import Exercise
 
 CHART_MIN_HEIGHT = 9  # lines for a step's chart; more on taller terminals...
 CHART_FLOOR = 6  # ...and down to this few when the step's text needs the room
@@ -85,6 +89,8 @@ class LessonScreen(Screen[None]):
         Binding("r", "reset", "Reset", show=False),
         Binding("k", "quiz", "Quiz"),
         Binding("t", "torch", "PyTorch"),
+        # Offered at the last step; in the footer it would crowd out the keys used most.
+        Binding("x", "exercise", "Exercise (write it yourself)", show=False),
         Binding("q", "close", "Lessons"),
         Binding("escape", "close", "Lessons", show=False),
     ]
@@ -482,7 +488,25 @@ class LessonScreen(Screen[None]):
         elif self.step < len(self.lesson.steps) - 1:
             self.step += 1
         else:
-            self.say("That was the last step. Press q to go back to the lessons.")
+            self.say(self._last_step_notice())
+
+    def _last_step_notice(self) -> str:
+        exercise = self._exercise()
+        if exercise is None:
+            return "That was the last step. Press q to go back to the lessons."
+        title = visible(exercise.title, one_line=True)
+        return f"That was the last step. Press x to write it yourself: {title}; q goes back."
+
+    def _exercise(self) -> Exercise | None:
+        app: TutorApp = self.app  # type: ignore[assignment]
+        return app.exercise_for(self.lesson.id)
+
+    def action_exercise(self) -> None:
+        if self._exercise() is None:
+            self.say("This lesson has no exercise.")
+            return
+        app: TutorApp = self.app  # type: ignore[assignment]
+        app.open_exercise_for(self.lesson.id)
 
     def say(self, message: str) -> None:
         """A notice about this lesson, shown on this screen only: it does not follow the

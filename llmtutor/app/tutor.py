@@ -21,7 +21,7 @@ from llmtutor.app.home import HomeScreen
 from llmtutor.app.messages import ExerciseRecorded, ProgressNotice, QuizScored, StepShown
 from llmtutor.app.too_small import TooSmallScreen
 from llmtutor.curriculum import Catalog, Lesson, LessonFileError, TrainingLesson
-from llmtutor.curriculum.exercises import Exercise
+from llmtutor.curriculum.exercises import Exercise, Exercises
 from llmtutor.engine import InputValue
 from llmtutor.progress import BackgroundSaver, Progress, load_progress
 from llmtutor.run_settings import RunSettings
@@ -29,6 +29,7 @@ from llmtutor.safe_text import visible
 from llmtutor.signals import ending_in_loop, exit_status
 
 StateDir = Path | Literal["auto"] | None
+EXERCISES_DIR = "llmtutor-exercises"  # where exercise files go, in the current folder
 SAVE_DELAY_S = 0.3  # progress is saved once the learner has stayed on a step this long
 
 
@@ -65,9 +66,13 @@ class TutorApp(App[None]):
         quiz: bool = False,
         watch: bool = False,
         exercise: tuple[Exercise, Path] | None = None,
+        exercises_dir: Path | None = None,
     ) -> None:
         super().__init__()
         self._start_exercise = exercise
+        # Where exercises opened from a lesson or the home screen are written.
+        self.exercises_dir = exercises_dir or Path(EXERCISES_DIR)
+        self._exercises: Exercises | None = None
         self.catalog = catalog
         self.state_dir = state_dir
         self.progress = Progress.in_memory()  # replaced by the saved progress on mount
@@ -187,6 +192,49 @@ class TutorApp(App[None]):
         self.push_screen(
             LessonScreen(lesson, step, values or {}, quiz=quiz, watch=watch, quiz_best=best)
         )
+
+    @property
+    def exercises(self) -> Exercises:
+        """The exercises, loaded when first asked for (not while the tutor starts); a bad
+        exercise file is reported once and skipped."""
+        if self._exercises is None:
+            from llmtutor.curriculum.exercises import load_exercises
+
+            self._exercises = load_exercises(lesson_order=self.catalog.ids)
+            for problem in self._exercises.problems[:1]:
+                more = len(self._exercises.problems) - 1
+                also = f" (and {more} more: run llmtutor check)" if more else ""
+                shown = visible(str(problem), one_line=True) + also
+                self.notify(shown, title="Exercise skipped", severity="warning", markup=False)
+        return self._exercises
+
+    def exercise_for(self, lesson_id: str) -> Exercise | None:
+        """The exercise that follows a lesson: the first not passed yet, else the first."""
+        mine = [item for item in self.exercises.items if item.lesson == lesson_id]
+        waiting = [item for item in mine if not self._passed(item.id)]
+        return next(iter(waiting or mine), None)
+
+    def _passed(self, exercise_id: str) -> bool:
+        entry = self.progress.exercise(exercise_id)
+        return bool(entry and entry.passed)
+
+    def open_exercise_for(self, lesson_id: str) -> None:
+        """Open the exercise that follows `lesson_id`, writing its starter file first."""
+        from llmtutor.exercise_session import write_starter
+        from llmtutor.files import path_problem
+
+        exercise = self.exercise_for(lesson_id)
+        if exercise is None:
+            self.notify("This lesson has no exercise.", markup=False)
+            return
+        try:
+            path, _ = write_starter(exercise, self.exercises_dir)
+        except (OSError, ValueError) as error:
+            reason = path_problem(error) if isinstance(error, OSError) else "holds a NUL"
+            where = visible(str(self.exercises_dir / f"{exercise.id}.py"), one_line=True)
+            self.notify(f"Cannot write {where}: {reason}", severity="error", markup=False)
+            return
+        self.open_exercise(exercise, path)
 
     def open_exercise(self, exercise: Exercise, path: Path) -> None:
         """Show the exercise screen for the learner's file at `path`."""

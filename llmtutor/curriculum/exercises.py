@@ -112,7 +112,7 @@ def check_exercise(path: Path, text: str, data: dict[str, Any]) -> Exercise:
     starter_name = check.text(data, "starter", ())
     starter = _source(check, path, "starter", starter_name, function)
     solution = _source(check, path, "solution", check.text(data, "solution", ()), function)
-    hints = _table(check, data, "hints", math.topics() if math else None, "topic")
+    hints = _table(check, data, "hints", math.topics if math else None, "topic")
     mistakes = _table(check, data, "mistakes", math.mistakes if math else None, "mistake")
     check.raise_problems()
     assert math is not None

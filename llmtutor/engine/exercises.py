@@ -78,17 +78,13 @@ class ExerciseMath:
     # "number" exercises: the arguments of each call of one input set, one per checked name
     calls: Callable[[InputSet], list[InputSet]] | None = None
     driver: str = "calls"  # how the learner's function is called (see llmtutor.sandbox)
+    topics: tuple[str, ...] = ()  # the topics of its checked values (each has a hint), in order
     notes: dict[str, str] = field(default_factory=dict)  # where the inputs come from
 
     def input_sets(self, count: int, seed: int = 0) -> list[InputSet]:
         """The article's input sets, then `count` random ones (the same for a given seed)."""
         rng = random.Random(seed)
         return [*self.article, *(self.draw(rng) for _ in range(count))]
-
-    def topics(self) -> tuple[str, ...]:
-        """The topics of the checked values (each has a hint), in the maths' order."""
-        check = self.compute(self.article[0])
-        return tuple(dict.fromkeys(check.topics[name] for name in check.checked))
 
     def arguments(self, inputs: InputSet) -> list[InputSet]:
         """The keyword arguments of each call to the learner's function for `inputs`."""
@@ -530,6 +526,7 @@ EXERCISES: dict[str, ExerciseMath] = {
             _draw_loss,
             _loss,
             notes={"p_correct": "the loss lesson's sentence; 0.233 is the article's"},
+            topics=("losses", "mean_loss", "perplexity"),
         ),
         ExerciseMath(
             "backprop",
@@ -543,6 +540,7 @@ EXERCISES: dict[str, ExerciseMath] = {
             (dict(TOY),),
             _draw_toy,
             _backprop,
+            topics=("h", "a", "y", "L", "dL_dy", "dL_dw3", "dL_da", "dL_dw2", "dL_dh", "dL_dw1"),
         ),
         ExerciseMath(
             "gradient-descent",
@@ -553,6 +551,7 @@ EXERCISES: dict[str, ExerciseMath] = {
             (dict(GD_ARTICLE),),
             _draw_gd,
             _gd_step,
+            topics=("w1_new", "w2_new", "w3_new"),
         ),
         ExerciseMath(
             "adam",
@@ -567,6 +566,7 @@ EXERCISES: dict[str, ExerciseMath] = {
             _draw_adam,
             _adam,
             notes={"w": "the article's four steps, from w = 1"},
+            topics=("m", "v", "m_hat", "v_hat", "update", "w"),
         ),
         ExerciseMath(
             "schedule",
@@ -578,6 +578,7 @@ EXERCISES: dict[str, ExerciseMath] = {
             _draw_schedule,
             _schedule,
             calls=_schedule_calls,
+            topics=("warmup", "decay"),
         ),
         ExerciseMath(
             "softmax-gradient",
@@ -591,6 +592,7 @@ EXERCISES: dict[str, ExerciseMath] = {
             (dict(LOGITS),),
             _draw_softmax,
             _softmax_gradient,
+            topics=("probs", "loss", "grad"),
         ),
         ExerciseMath(
             "training-step",
@@ -603,6 +605,7 @@ EXERCISES: dict[str, ExerciseMath] = {
             _training_step,
             calls=_training_calls,
             driver="train_step",
+            topics=("loss",),
         ),
     )
 }
