@@ -8,6 +8,7 @@ import os
 import stat
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ParamSpec
 
@@ -239,7 +240,7 @@ def check_command(paths: tuple[str, ...]) -> None:
     try:
         for text in render_problems(problems):
             click.echo(text)
-        click.echo(_check_summary(len(files), problems))
+        click.echo(_check_summary(files, problems))
         sys.stdout.flush()
     except BrokenPipeError:  # `llmtutor check | head -3`: quiet, and the status still says
         _stdout_to_devnull()
@@ -247,16 +248,41 @@ def check_command(paths: tuple[str, ...]) -> None:
         sys.exit(EXIT_PROBLEMS)
 
 
-def _files_to_check(paths: Sequence[str]) -> tuple[list[Path], list[Problem]]:
+def _files_to_check(paths: Sequence[str]) -> tuple[_Checked, list[Problem]]:
+    """The files checked (lessons, exercises) and their problems."""
+    from llmtutor.curriculum.exercises import (
+        builtin_exercises_dir,
+        exercise_files,
+        is_exercise_file,
+        load_exercise,
+        load_exercises,
+    )
+
     if not paths:
         catalog = load_catalog(extra_dirs=_lessons_dirs())
-        return catalog.files, catalog.problems
+        loaded = load_exercises(lesson_order=catalog.ids)
+        checked = _Checked(catalog.files, exercise_files(builtin_exercises_dir()))
+        return checked, catalog.problems + loaded.problems
     for path in paths:
         problem = _path_problem(path)
         if problem:
             raise UsageProblem(f"check: {problem}")
     files = _unique_files([Path(path) for path in paths])
-    return files, check_files(files)
+    exercises = [file for file in files if is_exercise_file(file)]
+    lessons = [file for file in files if file not in exercises]
+    problems = check_files(lessons)
+    for file in exercises:
+        try:
+            load_exercise(file)
+        except LessonFileError as error:
+            problems += error.problems
+    return _Checked(lessons, exercises), problems
+
+
+@dataclass(frozen=True)
+class _Checked:
+    lessons: list[Path]
+    exercises: list[Path]
 
 
 def _unique_files(paths: Sequence[Path]) -> list[Path]:
@@ -271,9 +297,12 @@ def _unique_files(paths: Sequence[Path]) -> list[Path]:
     return list(files.values())
 
 
-def _check_summary(files: int, problems: list[Problem]) -> str:
+def _check_summary(files: _Checked, problems: list[Problem]) -> str:
     if not problems:
-        return f"{_count(files, 'lesson')} checked, no problems"
+        checked = _count(len(files.lessons), "lesson")
+        if files.exercises:
+            checked += f" and {_count(len(files.exercises), 'exercise')}"
+        return f"{checked} checked, no problems"
     bad_files = len({problem.path for problem in problems})
     return f"{_count(len(problems), 'problem')} in {_count(bad_files, 'file')}"
 

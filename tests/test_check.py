@@ -24,6 +24,7 @@ from llmtutor.curriculum import (
     load_catalog,
     load_lesson,
 )
+from llmtutor.curriculum.exercises import builtin_exercises_dir
 from llmtutor.curriculum.reference import computation_reference, generated_part
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "writing-lessons.md"
@@ -228,7 +229,9 @@ def test_the_builtin_lessons_pass_check() -> None:
     result = invoke("check")
     assert result.exit_code == 0, result.output
     count = len(list(builtin_lessons_dir().glob("*.toml")))
-    assert result.stdout == f"{count} lessons checked, no problems\n"
+    exercises = len(list(builtin_exercises_dir().glob("*.toml")))
+    assert exercises == 7  # the seven: the count below is not vacuous
+    assert result.stdout == f"{count} lessons and {exercises} exercises checked, no problems\n"
 
 
 def test_a_bad_file_exits_1_with_a_summary(tmp_path: Path) -> None:
@@ -443,8 +446,9 @@ def test_check_without_paths_covers_the_extra_folder(tmp_path: Path) -> None:
     assert result.stdout.splitlines()[-1] == "1 problem in 1 file"
     write(tmp_path, NEW_LESSON.replace("my-lesson", "loss"), "broken.toml")  # an override
     count = len(list(builtin_lessons_dir().glob("*.toml"))) + 2
+    exercises = len(list(builtin_exercises_dir().glob("*.toml")))
     result = invoke("--lessons-dir", str(tmp_path), "check")
-    assert result.stdout == f"{count} lessons checked, no problems\n"
+    assert result.stdout == f"{count} lessons and {exercises} exercises checked, no problems\n"
 
 
 def test_the_environment_variable_adds_folders(tmp_path: Path) -> None:

@@ -77,7 +77,13 @@ def builtin_exercises_dir() -> Path:
     return packaged if packaged.is_dir() else lessons.parent / "exercises"
 
 
-def is_exercise_file(data: dict[str, Any]) -> bool:
+def is_exercise_file(path: Path) -> bool:
+    """Whether the TOML file at `path` says it is an exercise (`kind = "exercise"`). A file
+    that cannot be read or parsed is not: the lesson checks report what is wrong with it."""
+    try:
+        data = _parse(path, _read(path))
+    except LessonFileError:
+        return False
     return data.get("kind") == EXERCISE_KIND
 
 
@@ -154,9 +160,11 @@ def _table(
         if name not in known:
             message = f"no {what} {name!r} in this exercise{suggest(name, list(known))}"
             check.error((key, name), f"{message}; its {what}s: {', '.join(known)}")
-    for name in known:
-        if name not in texts:
-            check.missing((key,), name, f"missing a text for the {what} {name!r} in [{key}]")
+    absent = [name for name in known if name not in texts]
+    if absent:
+        listed = ", ".join(absent)
+        plural = "s" if len(absent) > 1 else ""
+        check.missing((key,), absent[0], f"[{key}] has no text for the {what}{plural} {listed}")
     return texts
 
 
