@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from llmtutor.curriculum.exercises import Exercise
 from llmtutor.engine.exercises import Check, InputSet
+from llmtutor.engine.expr import Expr
 from llmtutor.engine.numbers import fmt
 
 RANDOM_SETS = 50  # random input sets after the article's, for every check
@@ -199,12 +200,20 @@ def _wrong(exercise: Exercise, check: Check, row: Row) -> Wrong:
         value = definition.value
         if row.yours is None or close(value, quantity.value) or not close(row.yours, value):
             continue
-        equation = _equation(definition.formula(), definition.substituted(), value)
+        equation = _equation(*written(definition), value)
         message = exercise.mistakes.get(mistake_id, "")
         matched.append(Mistake(mistake_id, message, equation))
     formula = f"{quantity.symbol} = {quantity.formula}" if quantity.formula else quantity.symbol
     hint = Hint(exercise.hints.get(check.topics[row.name], ""), formula, quantity.equation)
     return Wrong(row, quantity.equation, tuple(matched), hint)
+
+
+def written(definition: Expr) -> tuple[str, str]:
+    """A mistake's formula and its numbers; one that is just another quantity (dL/dw3
+    taken as `a`, the chain dropped) is written as that quantity's symbol."""
+    if definition.op == "ref":
+        return definition.symbol, ""
+    return definition.formula(), definition.substituted()
 
 
 def _equation(formula: str, substituted: str, value: float) -> str:

@@ -25,7 +25,13 @@ from llmtutor.curriculum import (
     load_lesson,
 )
 from llmtutor.curriculum.exercises import builtin_exercises_dir
-from llmtutor.curriculum.reference import computation_reference, generated_part
+from llmtutor.curriculum.reference import (
+    EXERCISE_BEGIN,
+    EXERCISE_END,
+    computation_reference,
+    exercise_reference,
+    generated_part,
+)
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "writing-lessons.md"
 
@@ -498,6 +504,14 @@ def test_a_lessons_dir_that_is_a_file_is_a_usage_error(tmp_path: Path) -> None:
 def test_the_docs_computation_reference_is_up_to_date() -> None:
     # If this fails: python -m llmtutor.curriculum.reference docs/writing-lessons.md
     assert generated_part(DOC.read_text(encoding="utf-8")) == computation_reference()
+
+
+def test_the_docs_exercise_reference_is_up_to_date() -> None:
+    # If this fails: python -m llmtutor.curriculum.reference docs/writing-exercises.md
+    document = (DOC.parent / "writing-exercises.md").read_text(encoding="utf-8")
+    part = generated_part(document, EXERCISE_BEGIN, EXERCISE_END)
+    assert "`forward_backward(x, w1, w2, w3, target)`" in part  # not an empty section
+    assert part == exercise_reference()
 
 
 def test_the_docs_example_lesson_passes_check(tmp_path: Path) -> None:

@@ -1,11 +1,12 @@
-"""The computation reference of docs/writing-lessons.md, generated from the engine.
+"""The computation reference of docs/writing-lessons.md and the exercise reference of
+docs/writing-exercises.md, generated from the engine.
 
 Each computation's inputs (name, default, rule) and the names of the values and series it
 produces come from `llmtutor.engine.COMPUTATIONS` itself, so the documentation cannot list
 a name the engine does not have. A test compares the doc with `computation_reference()`;
-after changing the engine, refresh the doc with
+after changing the engine, refresh the docs with
 
-    python -m llmtutor.curriculum.reference docs/writing-lessons.md
+    python -m llmtutor.curriculum.reference docs/writing-lessons.md docs/writing-exercises.md
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ from llmtutor.engine.trace import Quantity
 
 BEGIN = "<!-- BEGIN GENERATED: computation reference (python -m llmtutor.curriculum.reference) -->"
 END = "<!-- END GENERATED: computation reference -->"
+EXERCISE_BEGIN = (
+    "<!-- BEGIN GENERATED: exercise reference (python -m llmtutor.curriculum.reference) -->"
+)
+EXERCISE_END = "<!-- END GENERATED: exercise reference -->"
 
 
 def computation_reference() -> str:
@@ -55,6 +60,46 @@ def _section(computation: Computation) -> str:
         lines += ["", "Series, for `chart`:", ""]
         lines += [f"- `{s.name}`: {_cell(s.title)}" for s in trace.series.values()]
     return "\n".join(lines) + "\n"
+
+
+def exercise_reference() -> str:
+    """Markdown: one section per exercise of the engine: the function, what it returns
+    (with the formulas, on the article's inputs), its hint topics and its known mistakes."""
+    from llmtutor.engine.exercises import EXERCISES
+
+    sections = []
+    for math in EXERCISES.values():
+        check = math.compute(math.article[0])
+        signature = f"{math.function}({', '.join(math.parameters)})"
+        lines = [f"### `{math.name}`", "", f"The learner writes `{signature}`."]
+        if math.returns == "dict":
+            keys = ", ".join(
+                f"`{key}`" for key in dict.fromkeys(n.partition("[")[0] for n in check.checked)
+            )
+            lines += [f"It returns a dict with exactly these names: {keys}."]
+        else:
+            lines += ["Each call returns one number; the checked calls are:"]
+        lines += ["", "| checked value | topic (hint) | formula |", "| --- | --- | --- |"]
+        lines += [
+            f"| `{name}` | `{check.topics[name]}` | {_cell(check[name].formula or 'measured')} |"
+            for name in check.checked
+        ]
+        lines += ["", "Known mistakes, and the value each gives instead (where it first can):", ""]
+        seen: set[str] = set()
+        for name in check.checked:
+            for mistake, wrong in check.mistakes[name]:
+                if mistake in seen:
+                    continue
+                seen.add(mistake)
+                shown = wrong.formula() if wrong.op != "num" else "measured by the engine"
+                if wrong.op == "ref":  # another quantity taken for this one
+                    shown = wrong.symbol
+                lines.append(f"- `{mistake}`: `{name}` = {_cell(shown)}")
+        for mistake in math.mistakes:
+            if mistake not in seen:  # only some inputs reach it (a warmup step, say)
+                lines.append(f"- `{mistake}`: on some inputs only")
+        sections.append("\n".join(lines) + "\n")
+    return "\n".join(sections)
 
 
 def _formula(quantity: Quantity) -> str:
@@ -100,26 +145,37 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def replace_generated(document: str, reference: str) -> str:
+def replace_generated(
+    document: str, reference: str, begin: str = BEGIN, end_marker: str = END
+) -> str:
     """`document` with the text between its BEGIN and END markers replaced by `reference`."""
-    start = document.index(BEGIN) + len(BEGIN)
-    end = document.index(END)
+    start = document.index(begin) + len(begin)
+    end = document.index(end_marker)
     return f"{document[:start]}\n\n{reference}\n{document[end:]}"
 
 
-def generated_part(document: str) -> str:
+def generated_part(document: str, begin: str = BEGIN, end_marker: str = END) -> str:
     """The text between the markers, as `replace_generated` writes it."""
-    start = document.index(BEGIN) + len(BEGIN)
-    return document[start : document.index(END)].strip("\n") + "\n"
+    start = document.index(begin) + len(begin)
+    return document[start : document.index(end_marker)].strip("\n") + "\n"
 
 
 def main(argv: list[str]) -> int:
-    """Print the reference, or with a path, rewrite that document's generated part."""
+    """Print the computation reference, or rewrite the generated parts of the documents
+    given (each holds the markers of one reference or the other)."""
     if not argv:
         print(computation_reference(), end="")
         return 0
-    path = Path(argv[0])
-    path.write_text(replace_generated(path.read_text("utf-8"), computation_reference()), "utf-8")
+    for name in argv:
+        path = Path(name)
+        document = path.read_text("utf-8")
+        if BEGIN in document:
+            document = replace_generated(document, computation_reference())
+        if EXERCISE_BEGIN in document:
+            document = replace_generated(
+                document, exercise_reference(), EXERCISE_BEGIN, EXERCISE_END
+            )
+        path.write_text(document, "utf-8")
     return 0
 
 
