@@ -20,6 +20,7 @@ from llmtutor.curriculum.exercises import Exercise
 from llmtutor.engine.exercises import Check, InputSet
 from llmtutor.engine.expr import Expr
 from llmtutor.engine.numbers import fmt
+from llmtutor.sandbox.outcomes import Array, Unsupported
 
 RANDOM_SETS = 50  # random input sets after the article's, for every check
 RELATIVE = 1e-6  # how close a value must be to the engine's: float64 arithmetic in any order
@@ -111,14 +112,11 @@ def close(yours: float, expected: float) -> bool:
     return math.isclose(yours, expected, rel_tol=RELATIVE, abs_tol=ABSOLUTE)
 
 
-class Unsupported:
-    """A returned value that is not a number, a list or a dict: named by its kind."""
+class _Shape:
+    """Where a list was expected and something else came back: said in words."""
 
-    def __init__(self, kind: str) -> None:
-        self.kind = kind
-
-    def __repr__(self) -> str:
-        return f"Unsupported({self.kind!r})"
+    def __init__(self, text: str) -> None:
+        self.text = text
 
 
 def number(value: Any) -> tuple[float | None, str]:
@@ -129,8 +127,12 @@ def number(value: Any) -> tuple[float | None, str]:
         return float(value), fmt(float(value))
     if value is None:
         return None, "None"
+    if isinstance(value, Array):
+        return None, value.describe()
     if isinstance(value, Unsupported):
         return None, value.kind
+    if isinstance(value, _Shape):
+        return None, value.text
     if isinstance(value, list):
         return None, "a list"
     if isinstance(value, dict):
@@ -144,6 +146,11 @@ def learner_values(
     """The learner's value for each checked name of one input set (missing ones left out),
     and notes on the shape of what came back."""
     notes: list[str] = []
+    if any(isinstance(result, Array) for result in results):
+        notes.append(
+            "a tensor or array came back where a number was expected: return a plain float "
+            "(a tensor's .item(), or float(...))"
+        )
     if returns == "number":  # one call per checked name
         return dict(zip(check.checked, results, strict=False)), notes
     (result,) = results
@@ -167,7 +174,7 @@ def learner_values(
         if isinstance(items, list) and index < len(items):
             values[name] = items[index]
         elif not isinstance(items, list):
-            values[name] = Unsupported(f"{key} is {number(items)[1]}, not a list")
+            values[name] = _Shape(f"{key} is {number(items)[1]}, not a list")
     return values, notes
 
 
@@ -280,8 +287,8 @@ def check_file(exercise: Exercise, path: Path, random_sets: int = RANDOM_SETS) -
     from llmtutor import sandbox
 
     sets = exercise.math.input_sets(random_sets)
-    calls = [call for inputs in sets for call in exercise.math.arguments(inputs)]
-    outcome = sandbox.run_exercise(path, exercise.function, exercise.math.driver, {"calls": calls})
+    request = exercise.math.request(sets)
+    outcome = sandbox.run_exercise(path, exercise.function, exercise.math.driver, request)
     if not isinstance(outcome, sandbox.Returned):
         details = getattr(outcome, "traceback", "")
         return Verdict("failed", outcome.summary(), exercise.id, details=details)

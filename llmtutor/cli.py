@@ -384,7 +384,7 @@ def exercise_command(name: str | None, check_path: str | None, folder: str) -> N
         raise UsageProblem(f"cannot write {shown}: {path_problem(error)}") from None
     except ValueError:  # a NUL in the folder's name
         raise UsageProblem(f"--dir: {path_excerpt(folder)} holds a NUL character") from None
-    _run_app(catalog, exercise=(exercise, path))
+    _run_app(catalog, exercise=(exercise, path), exercises_dir=Path(folder))
 
 
 def _list_exercises(exercises: Exercises) -> None:
@@ -500,6 +500,7 @@ def _run_app(
     quiz: bool = False,
     watch: bool = False,
     exercise: tuple[Exercise, Path] | None = None,
+    exercises_dir: Path | None = None,
 ) -> None:
     if not sys.stdout.isatty() or not sys.stdin.isatty():
         raise UsageProblem("the tutor needs a terminal; use --plain to print a lesson instead")
@@ -515,6 +516,7 @@ def _run_app(
         quiz=quiz,
         watch=watch,
         exercise=exercise,
+        exercises_dir=exercises_dir,
         state_dir="auto",  # progress in the user's state directory (see llmtutor.progress)
     )
     app.run()

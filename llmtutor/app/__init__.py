@@ -22,13 +22,16 @@ def create_app(
     quiz: bool = False,
     watch: bool = False,
     exercise: tuple[Exercise, Path] | None = None,
+    exercises_dir: Path | None = None,
 ) -> TutorApp:
     """Build the app. The CLI and the tests both use this, so tests see what users see.
 
     `train` opens the training screen with those settings, and starts the run at once
     unless `start_training` is false (then Enter starts it). `step` None opens `lesson` where
     the learner left it; `quiz` starts it in quiz mode; `watch` reloads it when its file
-    changes. `exercise` opens the exercise screen on the learner's file at that path.
+    changes. `exercise` opens the exercise screen on the learner's file at that path;
+    `exercises_dir` is where exercises opened from the lessons are written (default
+    `./llmtutor-exercises`).
 
     `state_dir` is where the learner's progress is kept: "auto" for the user's state
     directory (`$LLMTUTOR_STATE_DIR`, else the platform's; see `llmtutor.progress`), as the
@@ -45,6 +48,7 @@ def create_app(
         quiz=quiz,
         watch=watch,
         exercise=exercise,
+        exercises_dir=exercises_dir,
     )
 
 

@@ -33,9 +33,9 @@ WATCH_INTERVAL_S = 0.5  # how often the learner's file is looked at
 
 class ExerciseScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("h", "hint", "Hint"),
-        Binding("s", "solution", "Solution"),
-        Binding("c", "check", "Check now"),
+        Binding("h", "hint", "Hint", tooltip="Hint: one more level, about the first wrong value"),
+        Binding("s", "solution", "Solution", tooltip="The worked solution beside your code"),
+        Binding("c", "check", "Check now", tooltip="Check now, without waiting for a save"),
         Binding("up", "scroll('up')", "Scroll", show=False),
         Binding("down", "scroll('down')", "Scroll", show=False),
         Binding("pageup", "scroll('page_up')", "Scroll", show=False),

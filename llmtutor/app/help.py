@@ -25,6 +25,7 @@ ABOUT: dict[str, tuple[str, str]] = {
     "HomeScreen": ("The lessons", "each opens at the step you last saw"),
     "LessonScreen": ("In a lesson", "each step reveals values computed from its inputs"),
     "TrainScreen": ("Training", "a real model learns while you watch its loss"),
+    "ExerciseScreen": ("An exercise", "each save of your file is checked, value by value"),
     "SettingsDialog": ("Run settings", "change them, then restart the run"),
 }
 EVERYWHERE = ("Everywhere", "these keys work on every screen")

@@ -86,6 +86,13 @@ class ExerciseMath:
         rng = random.Random(seed)
         return [*self.article, *(self.draw(rng) for _ in range(count))]
 
+    def request(self, sets: list[InputSet]) -> dict[str, Any]:
+        """What the learner's function is called with, for every input set in turn (see
+        `llmtutor.sandbox`): keyword arguments, or the training runs of train_step."""
+        if self.driver == "train_step":
+            return {"runs": [training_run(inputs) for inputs in sets]}
+        return {"calls": [call for inputs in sets for call in self.arguments(inputs)]}
+
     def arguments(self, inputs: InputSet) -> list[InputSet]:
         """The keyword arguments of each call to the learner's function for `inputs`."""
         if self.calls is not None:
@@ -444,6 +451,19 @@ def training_batches(inputs: InputSet) -> list[tuple[list[int], list[int]]]:
         xs, ys = bigram.TOKENS[positions], bigram.TOKENS[positions + 1]
         batches.append(([int(x) for x in xs], [int(y) for y in ys]))
     return batches
+
+
+def training_run(inputs: InputSet) -> dict[str, Any]:
+    """One run of train_step for the sandbox: a fresh bigram table, Adam, the batches."""
+    from llmtutor.engine.training_step import EPS, VOCAB
+
+    return {
+        "vocab": len(VOCAB),
+        "lr": inputs["lr"],
+        "betas": [inputs["beta1"], inputs["beta2"]],
+        "eps": EPS,
+        "batches": [list(batch) for batch in training_batches(inputs)],
+    }
 
 
 def training_losses(inputs: InputSet, mistake: str = "") -> list[float]:
