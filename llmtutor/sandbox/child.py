@@ -126,6 +126,9 @@ def set_early_limits() -> None:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 
 
+ORPHAN_MARGIN_S = 30  # seconds past the timeout after which a forgotten child ends itself
+
+
 def address_space() -> int | None:
     """The address space this process has mapped, in bytes (Linux), else None."""
     try:
@@ -152,6 +155,11 @@ def set_learner_limits(memory_mb: int, timeout_s: float) -> None:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     cpu = math.ceil(usage.ru_utime + usage.ru_stime + timeout_s) + 1
     _limit(resource.RLIMIT_CPU, cpu, cpu + 1)
+    if hasattr(signal, "alarm"):
+        # A backstop for a child whose parent is gone (the tutor killed with SIGKILL): the
+        # parent stops the child at the timeout, but code that sleeps uses no CPU time, so
+        # without this an orphan could wait for ever. SIGALRM's default action ends it.
+        signal.alarm(math.ceil(timeout_s) + ORPHAN_MARGIN_S)
 
 
 # -- encoding returned values ---------------------------------------------------------------
