@@ -29,7 +29,7 @@ from llmtutor.curriculum import (
     suggest,
 )
 from llmtutor.engine import InputValue
-from llmtutor.files import path_problem
+from llmtutor.files import file_kind, path_problem
 from llmtutor.run_settings import MAX_SEED, MAX_STEPS, RunSettings
 from llmtutor.safe_text import excerpt, path_excerpt, visible
 from llmtutor.signals import ending_quietly_on_signals
@@ -366,6 +366,9 @@ def exercise_command(name: str | None, check_path: str | None, folder: str) -> N
         )
     if check_path is not None:
         problem = _path_problem(check_path)
+        if problem is None and not os.path.isfile(check_path):
+            kind = file_kind(os.stat(check_path).st_mode)
+            problem = f"{path_excerpt(check_path)} is {kind}, not a Python file"
         if problem:
             raise UsageProblem(f"--check: {problem}")
         sys.exit(_check_once(exercise, Path(check_path)))
