@@ -183,3 +183,25 @@ def test_editing_an_input_changes_the_values(terminal) -> None:
     term.keys("C-c")
     status, echo, _ = term.wait_for_exit()
     assert status == 0 and echo
+
+
+def test_an_exercise_written_in_another_editor_is_checked_on_save(terminal, tmp_path) -> None:
+    from llmtutor.curriculum.exercises import builtin_exercises_dir
+
+    folder = tmp_path / "work"
+    term = terminal(f"cd {tmp_path} && {TUTOR} exercise backprop --dir work")
+    term.wait_for(lambda s: "✗ h is wrong" in s and "1 check" in s)
+    assert (folder / "backprop.py").exists()  # the starter, written for the learner
+    # The learner saves a version with dL/dy's sign flipped, from another program.
+    solution = (builtin_exercises_dir() / "backprop_solution.py").read_text("utf-8")
+    (folder / "backprop.py").write_text(solution.replace("(y - target)", "(target - y)"))
+    term.wait_for(lambda s: "✗ dL_dy is wrong" in s and "Yours is 2 × (target − y)" in s)
+    term.keys("h")
+    term.wait_for(lambda s: "Hint 1 · Where to look" in s)
+    (folder / "backprop.py").write_text(solution)
+    term.wait_for(lambda s: "✓ all 10 values right" in s and "✓ passed" in s)
+    term.keys("q")
+    term.wait_for(lambda s: "1 of 7 exercises passed" in s)
+    term.keys("q")
+    status, echo, _ = term.wait_for_exit()
+    assert status == 0 and echo
