@@ -282,6 +282,24 @@ def verdict_from_results(
     )
 
 
+def _failed_on(
+    verdict: Verdict, exercise: Exercise, sets: Sequence[InputSet], call: int
+) -> Verdict:
+    """`verdict` with the input set of call number `call` (from 0), which raised."""
+    start = 0
+    for number_, inputs in enumerate(sets, start=1):
+        start += len(exercise.math.arguments(inputs))
+        if call < start:
+            return dataclasses.replace(
+                verdict,
+                inputs=inputs,
+                set_number=number_,
+                sets=len(sets),
+                article_sets=len(exercise.math.article),
+            )
+    return verdict
+
+
 def check_file(exercise: Exercise, path: Path, random_sets: int = RANDOM_SETS) -> Verdict:
     """Run the learner's file in a separate process and check every value it returns."""
     from llmtutor import sandbox
@@ -291,5 +309,9 @@ def check_file(exercise: Exercise, path: Path, random_sets: int = RANDOM_SETS) -
     outcome = sandbox.run_exercise(path, exercise.function, exercise.math.driver, request)
     if not isinstance(outcome, sandbox.Returned):
         details = getattr(outcome, "traceback", "")
-        return Verdict("failed", outcome.summary(), exercise.id, details=details)
+        verdict = Verdict("failed", outcome.summary(), exercise.id, details=details)
+        call = getattr(outcome, "call", None)
+        if isinstance(call, int):  # the inputs it failed on: for the learner to try
+            verdict = _failed_on(verdict, exercise, sets, call)
+        return dataclasses.replace(verdict, output=getattr(outcome, "output", ""))
     return verdict_from_results(exercise, sets, outcome.results, outcome.output)

@@ -142,6 +142,8 @@ def render_verdict(
     if verdict.status == "failed":
         if verdict.details:
             parts.append(Text(visible(verdict.details.rstrip("\n"))))
+        if verdict.set_number:
+            parts.append(Text.assemble("It failed on ", inputs_line(verdict)))
     else:
         if verdict.wrong is not None:
             parts.append(wrong_detail(verdict))
