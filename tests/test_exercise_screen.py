@@ -241,3 +241,37 @@ def test_snapshot_of_the_keys_of_the_exercise_screen(snap_compare, in_tmp: Path)
 
     app = _snapshot_app(None)
     assert snap_compare(app, terminal_size=(80, 24), run_before=help_open)
+
+
+@synchronously
+async def test_exercise_texts_are_shown_as_written_never_as_markup(tmp_path: Path) -> None:
+    import dataclasses
+
+    from llmtutor.exercise_session import write_starter
+
+    original = EXERCISES.get("backprop")
+    assert original is not None
+    hostile = "[@click=app.quit]Draft[/] [/WIP] [link=file:///etc/passwd]x[/link]"
+    exercise = dataclasses.replace(
+        original,
+        title=hostile,
+        text=hostile,
+        hints={topic: hostile for topic in original.hints},
+        mistakes={mistake: hostile for mistake in original.mistakes},
+    )
+    path, _ = write_starter(exercise, tmp_path)
+    save(path, SOLUTION.read_text("utf-8").replace("2 * (y - target)", "2 * (target - y)"))
+    app = create_app(CATALOG, exercise=(exercise, path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, checked(app, 1), "the check")
+        await pilot.press("h")
+
+        def words(widget_id: str) -> str:  # wrapped at 78 columns: compared word by word
+            return " ".join(text_of(app.screen.query_one(widget_id)).split())
+
+        assert hostile in words("#exercise-title")
+        assert hostile in words("#exercise-intro")
+        shown = words("#exercise-verdict")
+        assert f"Hint 1 · Where to look: {hostile}" in shown
+        assert shown.count("[/WIP]") == 2  # the mistake's text and the hint, as written
+        assert app.return_code is None  # the [@click=app.quit] did nothing
