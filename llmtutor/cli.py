@@ -29,7 +29,7 @@ from llmtutor.curriculum import (
     suggest,
 )
 from llmtutor.engine import InputValue
-from llmtutor.files import file_kind, path_problem
+from llmtutor.files import file_kind, path_problem, write_problem
 from llmtutor.run_settings import MAX_SEED, MAX_STEPS, RunSettings
 from llmtutor.safe_text import excerpt, path_excerpt, visible
 from llmtutor.signals import ending_quietly_on_signals
@@ -383,8 +383,9 @@ def exercise_command(name: str | None, check_path: str | None, folder: str) -> N
     try:
         path, _ = write_starter(exercise, Path(folder))
     except OSError as error:
-        shown = path_excerpt(os.path.join(folder, f"{exercise.id}.py"))
-        raise UsageProblem(f"cannot write {shown}: {path_problem(error)}") from None
+        shown = path_excerpt(folder)
+        reason = write_problem(error)
+        raise UsageProblem(f"cannot write {exercise.id}.py into {shown}: it {reason}") from None
     except ValueError:  # a NUL in the folder's name
         raise UsageProblem(f"--dir: {path_excerpt(folder)} holds a NUL character") from None
     _run_app(catalog, exercise=(exercise, path), exercises_dir=Path(folder))

@@ -73,3 +73,21 @@ def path_problem(error: OSError) -> str:
     }
     reason = reasons.get(error.errno or 0)
     return reason or f"cannot be read ({(error.strerror or type(error).__name__).lower()})"
+
+
+def write_problem(error: OSError) -> str:
+    """Why a file could not be written into a folder, in a few words: "is not a folder"."""
+    if isinstance(error, NotRegularFile):
+        return f"already has one that {error}"
+    reasons = {
+        errno.EEXIST: "is not a folder",
+        errno.ENOTDIR: "is not a folder (or a part of it is not)",
+        errno.ENOENT: "cannot be made (a part of it is missing or cannot hold folders)",
+        errno.EACCES: "cannot be written to (permission denied)",
+        errno.EPERM: "cannot be written to (not permitted)",
+        errno.EROFS: "is on a read-only file system",
+        errno.ENOSPC: "is on a full disk",
+        errno.ENAMETOOLONG: "has a name too long for the file system",
+    }
+    reason = reasons.get(error.errno or 0)
+    return reason or f"cannot be written to ({(error.strerror or type(error).__name__).lower()})"

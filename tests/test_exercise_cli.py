@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -108,6 +109,30 @@ def test_usage_errors_are_one_line_with_status_2(tmp_path: Path) -> None:
         assert len(lines) == 1 and lines[0].startswith("llmtutor: error: "), result.stderr
         assert message in lines[0], (args, lines[0])
     assert not (tmp_path / "llmtutor-exercises").exists()  # nothing written without a screen
+
+
+@pytest.mark.skipif(shutil.which("script") is None, reason="needs script (util-linux)")
+def test_a_folder_that_cannot_hold_the_exercise_is_one_clear_line(tmp_path: Path) -> None:
+    # Run in a pseudo-terminal, as a learner would: the screen would open once written.
+    (tmp_path / "afile").write_text("", "utf-8")
+    (tmp_path / "ff").mkdir()
+    os.mkfifo(tmp_path / "ff" / "adam.py")
+    cases = {
+        "afile": "cannot write adam.py into 'afile': it is not a folder",
+        "ff": "cannot write adam.py into 'ff': it already has one that is a FIFO (named pipe)",
+    }
+    for folder, message in cases.items():
+        command = f"{sys.executable} -m llmtutor exercise adam --dir {folder}"
+        result = subprocess.run(
+            ["script", "-qec", command, "/dev/null"],
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            cwd=tmp_path,
+            timeout=120,
+        )
+        assert result.returncode == 2, result.stdout
+        assert message in result.stdout, result.stdout
 
 
 def test_the_starter_is_written_once_and_never_over_the_learner_s_file(tmp_path: Path) -> None:

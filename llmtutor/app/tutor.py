@@ -221,7 +221,7 @@ class TutorApp(App[None]):
     def open_exercise_for(self, lesson_id: str) -> None:
         """Open the exercise that follows `lesson_id`, writing its starter file first."""
         from llmtutor.exercise_session import write_starter
-        from llmtutor.files import path_problem
+        from llmtutor.files import write_problem
 
         exercise = self.exercise_for(lesson_id)
         if exercise is None:
@@ -230,9 +230,10 @@ class TutorApp(App[None]):
         try:
             path, _ = write_starter(exercise, self.exercises_dir)
         except (OSError, ValueError) as error:
-            reason = path_problem(error) if isinstance(error, OSError) else "holds a NUL"
-            where = visible(str(self.exercises_dir / f"{exercise.id}.py"), one_line=True)
-            self.notify(f"Cannot write {where}: {reason}", severity="error", markup=False)
+            reason = write_problem(error) if isinstance(error, OSError) else "holds a NUL"
+            where = visible(str(self.exercises_dir), one_line=True)
+            message = f"Cannot write {exercise.id}.py into {where}: it {reason}"
+            self.notify(message, severity="error", markup=False)
             return
         self.open_exercise(exercise, path)
 
