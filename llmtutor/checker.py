@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -300,13 +301,20 @@ def _failed_on(
     return verdict
 
 
-def check_file(exercise: Exercise, path: Path, random_sets: int = RANDOM_SETS) -> Verdict:
-    """Run the learner's file in a separate process and check every value it returns."""
+def check_file(
+    exercise: Exercise,
+    path: Path,
+    random_sets: int = RANDOM_SETS,
+    cancel: threading.Event | None = None,
+) -> Verdict:
+    """Run the learner's file in a separate process and check every value it returns.
+    `cancel`, set from another thread, stops the run (the verdict then says so)."""
     from llmtutor import sandbox
 
     sets = exercise.math.input_sets(random_sets)
     request = exercise.math.request(sets)
-    outcome = sandbox.run_exercise(path, exercise.function, exercise.math.driver, request)
+    driver = exercise.math.driver
+    outcome = sandbox.run_exercise(path, exercise.function, driver, request, cancel=cancel)
     if not isinstance(outcome, sandbox.Returned):
         details = getattr(outcome, "traceback", "")
         verdict = Verdict("failed", outcome.summary(), exercise.id, details=details)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import stat
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,7 +63,7 @@ class ExerciseSession:
         self,
         exercise: Exercise,
         path: Path,
-        check: Callable[[Exercise, Path], Verdict] = check_file,
+        check: Callable[..., Verdict] = check_file,
     ) -> None:
         self.exercise = exercise
         self.path = path
@@ -72,6 +73,7 @@ class ExerciseSession:
         self.hint: HintShown | None = None
         self.solution_shown = False
         self.checks = 0  # checks run in this session
+        self.cancel = threading.Event()  # set: the check running now stops (screen closing)
 
     def changed(self) -> bool:
         """Whether the file differs (time or size) from when it was last checked."""
@@ -85,7 +87,7 @@ class ExerciseSession:
         except OSError as error:
             reason = f"{self.path.name} {path_problem(error)}"
             return Verdict("failed", reason, self.exercise.id)
-        return self._check(self.exercise, self.path)
+        return self._check(self.exercise, self.path, cancel=self.cancel)
 
     def take(self, verdict: Verdict) -> None:
         """A check's verdict is in: a hint about another value is put away."""

@@ -8,6 +8,7 @@ import math
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ import pytest
 from llmtutor import sandbox
 from llmtutor.sandbox import (
     Array,
+    Cancelled,
     Crashed,
     NoFunction,
     OutOfMemory,
@@ -417,6 +419,26 @@ def test_a_sleep_that_never_ends_times_out_on_the_wall_clock(tmp_path: Path) -> 
     path = write(tmp_path, "import time\n\ndef f():\n    print('waiting')\n    time.sleep(1000)\n")
     outcome = run(path, [{}], timeout_s=1.5)
     assert outcome == TimedOut(1.5, "waiting\n")
+
+
+def test_a_run_cancelled_from_another_thread_ends_at_once(tmp_path: Path) -> None:
+    # The learner's code signals that it is running (a file beside it), then sleeps far past
+    # any wait of the test; setting `cancel` must end it as Cancelled, not TimedOut.
+    flag = tmp_path / "running"
+    source = (
+        f"import time\n\ndef f():\n    open({str(flag)!r}, 'w').close()\n    time.sleep(1000)\n"
+    )
+    path = write(tmp_path, source)
+    cancel = threading.Event()
+
+    def cancel_once_running() -> None:
+        while not flag.exists():
+            time.sleep(0.01)
+        cancel.set()
+
+    threading.Thread(target=cancel_once_running, daemon=True).start()
+    outcome = run(path, [{}], cancel=cancel)  # the timeout is GENEROUS: only cancel ends it
+    assert outcome == Cancelled("")
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ own code.
 
 from __future__ import annotations
 
+import contextlib
 from typing import ClassVar
 
 from rich.syntax import Syntax
@@ -110,11 +111,14 @@ class ExerciseScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="check")
     def _check(self) -> None:
         verdict = self.session.run_check()
-        if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._checked, verdict)
+        if not get_current_worker().is_cancelled and not self.session.cancel.is_set():
+            with contextlib.suppress(RuntimeError):  # the app ended meanwhile
+                self.app.call_from_thread(self._checked, verdict)
 
     def _checked(self, verdict: Verdict) -> None:
         self._checking = False
+        if self.session.cancel.is_set():
+            return
         self.session.take(verdict)
         exercise_id = self.session.exercise.id
         self.post_message(ExerciseRecorded(exercise_id, attempt=True, passed=verdict.passed))
@@ -195,6 +199,9 @@ class ExerciseScreen(Screen[None]):
         if not target.display:
             target = self.query_one("#exercise-worked", VerticalScroll)
         getattr(target, f"scroll_{direction}")(animate=False)
+
+    def on_unmount(self) -> None:
+        self.session.cancel.set()  # a check still running stops: nothing waits for it
 
     def action_close(self) -> None:
         if self.quit_on_close:

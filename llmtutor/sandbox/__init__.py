@@ -58,6 +58,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -65,6 +66,7 @@ from typing import Any
 
 from llmtutor.sandbox.outcomes import (
     Array,
+    Cancelled,
     Crashed,
     NoFunction,
     Outcome,
@@ -85,6 +87,7 @@ __all__ = [
     "DEFAULT_MEMORY_MB",
     "DRIVERS",
     "Array",
+    "Cancelled",
     "Crashed",
     "NoFunction",
     "OutOfMemory",
@@ -133,6 +136,7 @@ def run_exercise(
     memory_mb: int | None = None,
     output_limit: int = 100_000,
     preload: Sequence[str] = (),
+    cancel: threading.Event | None = None,
 ) -> Outcome:
     """Run `function` of the learner's file `path` in a separate, limited process.
 
@@ -141,7 +145,9 @@ def run_exercise(
     (+1 s). `memory_mb`: the address space their code may add to what the child has mapped
     by then (default `DEFAULT_MEMORY_MB[driver]`). `output_limit`: characters of what they
     printed given back (a note says when there was more). `preload`: modules the child
-    imports before the limits and the clock (torch always, for "train_step").
+    imports before the limits and the clock (torch always, for "train_step"). `cancel`: set
+    from another thread, it stops the child at once (the tutor is closing the screen) and
+    the outcome is `Cancelled`.
 
     `path` is shown to the learner as given, in tracebacks and messages."""
     if driver not in DRIVERS:
@@ -164,13 +170,18 @@ def run_exercise(
         }
         with open(os.path.join(folder, "request.json"), "w", encoding="utf-8") as file:
             json.dump(message, file, allow_nan=True)
-        return _run_child(folder, token, timeout_s, memory, output_limit)
+        return _run_child(folder, token, timeout_s, memory, output_limit, cancel)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
 def _run_child(
-    folder: str, token: str, timeout_s: float, memory_mb: int, output_limit: int
+    folder: str,
+    token: str,
+    timeout_s: float,
+    memory_mb: int,
+    output_limit: int,
+    cancel: threading.Event | None = None,
 ) -> Outcome:
     output_path = os.path.join(folder, "output")
     environment = {**os.environ, **_CHILD_ENVIRONMENT}
@@ -190,11 +201,13 @@ def _run_child(
         except OSError as error:
             return Crashed(f"the checker could not start ({clean(str(error), True)})")
     try:
-        ending = _wait(process, os.path.join(folder, "started"), timeout_s)
+        ending = _wait(process, os.path.join(folder, "started"), timeout_s, cancel)
     finally:
         _kill_group(process)  # on every way out, KeyboardInterrupt in the parent too
         process.wait()
     printed = _read_output(output_path, output_limit)
+    if ending == "cancelled":
+        return Cancelled(printed)
     result = _read_result(os.path.join(folder, "result.json"), token)
     if result is not None:
         return _outcome(result, memory_mb, printed)
@@ -220,13 +233,21 @@ def _exited(process: subprocess.Popen[bytes]) -> bool:
     return process.poll() is not None
 
 
-def _wait(process: subprocess.Popen[bytes], started: str, timeout_s: float) -> str:
-    """ "ended", "timed out" (the learner's code ran past timeout_s) or "did not start"."""
+def _wait(
+    process: subprocess.Popen[bytes],
+    started: str,
+    timeout_s: float,
+    cancel: threading.Event | None = None,
+) -> str:
+    """ "ended", "timed out" (the learner's code ran past timeout_s), "did not start" or
+    "cancelled" (`cancel` was set)."""
     start = time.monotonic()
     began: float | None = None
     pause = 0.002
     while not _exited(process):
-        time.sleep(pause)
+        if cancel is not None and cancel.wait(pause):
+            return "cancelled"
+        time.sleep(0 if cancel is not None else pause)
         pause = min(pause * 2, 0.05)
         now = time.monotonic()
         if began is None:

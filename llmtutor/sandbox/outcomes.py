@@ -244,8 +244,26 @@ class Unreadable:
         return f"your file could not be read: {_short(self.message)}"
 
 
+@dataclass(frozen=True)
+class Cancelled:
+    """The run was stopped from outside before it ended (the tutor closed the screen)."""
+
+    output: str = ""
+
+    def summary(self) -> str:
+        return "the check was stopped before it ended"
+
+
 Outcome: TypeAlias = (
-    Returned | SyntaxProblem | Raised | NoFunction | TimedOut | OutOfMemory | Crashed | Unreadable
+    Returned
+    | SyntaxProblem
+    | Raised
+    | NoFunction
+    | TimedOut
+    | OutOfMemory
+    | Crashed
+    | Unreadable
+    | Cancelled
 )
 
 
