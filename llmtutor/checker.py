@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from llmtutor.curriculum.exercises import Exercise
 from llmtutor.engine.exercises import Check, InputSet
-from llmtutor.engine.expr import Expr
+from llmtutor.engine.expr import Expr, why_not_finite
 from llmtutor.engine.numbers import fmt
 from llmtutor.sandbox.outcomes import Array, Unsupported
 
@@ -208,7 +208,10 @@ def _wrong(exercise: Exercise, check: Check, row: Row) -> Wrong:
         value = definition.value
         if row.yours is None or close(value, quantity.value) or not close(row.yours, value):
             continue
-        equation = _equation(*written(definition), value)
+        if definition.op == "num":  # measured with the mistake (the training loop)
+            equation = f"{quantity.symbol} with this mistake = {fmt(value)}"
+        else:
+            equation = _equation(*written(definition), value)
         message = exercise.mistakes.get(mistake_id, "")
         matched.append(Mistake(mistake_id, message, equation))
     formula = f"{quantity.symbol} = {quantity.formula}" if quantity.formula else quantity.symbol
@@ -240,33 +243,10 @@ def verdict_from_results(
     """Compare the learner's results (every call of every input set, in order) with the
     engine's; report the first input set with a wrong value, or the article's when all are
     right."""
-    position = 0
-    first: tuple[list[Row], list[str]] | None = None
-    for number_, inputs in enumerate(sets, start=1):
-        calls = len(exercise.math.arguments(inputs))
-        mine = results[position : position + calls]
-        position += calls
-        rows, wrong, notes, _ = compare(exercise, inputs, mine)
-        if first is None:
-            first = (rows, notes)
-        if wrong is not None:
-            verdict = Verdict(
-                "wrong",
-                "",
-                exercise.id,
-                tuple(rows),
-                inputs,
-                number_,
-                len(sets),
-                len(exercise.math.article),
-                wrong,
-                notes=tuple(notes),
-                output=output,
-            )
-            summary = f"{wrong.row.name} is wrong, on {verdict.where}"
-            return dataclasses.replace(verdict, summary=summary)
-    assert first is not None
-    rows, notes = first
+    wrong = first_wrong(exercise, sets, results, output)
+    if wrong is not None:
+        return wrong
+    rows, _, notes, _ = compare(exercise, sets[0], results[: len(exercise.math.arguments(sets[0]))])
     randoms = len(sets) - len(exercise.math.article)
     summary = f"all {len(rows)} values right, on the article's inputs and {randoms} random sets"
     return Verdict(
@@ -283,10 +263,44 @@ def verdict_from_results(
     )
 
 
+def first_wrong(
+    exercise: Exercise, sets: Sequence[InputSet], results: Sequence[Any], output: str = ""
+) -> Verdict | None:
+    """The verdict on the first input set, among those `results` cover whole, that has a
+    wrong value; None when every one of them is right."""
+    position = 0
+    for number_, inputs in enumerate(sets, start=1):
+        calls = len(exercise.math.arguments(inputs))
+        if position + calls > len(results):
+            return None  # the calls stopped here (the learner's code raised)
+        mine = results[position : position + calls]
+        position += calls
+        rows, wrong, notes, _ = compare(exercise, inputs, mine)
+        if wrong is not None:
+            verdict = Verdict(
+                "wrong",
+                "",
+                exercise.id,
+                tuple(rows),
+                inputs,
+                number_,
+                len(sets),
+                len(exercise.math.article),
+                wrong,
+                notes=tuple(notes),
+                output=output,
+            )
+            summary = f"{wrong.row.name} is wrong, on {verdict.where}"
+            return dataclasses.replace(verdict, summary=summary)
+    return None
+
+
 def _failed_on(
     verdict: Verdict, exercise: Exercise, sets: Sequence[InputSet], call: int
 ) -> Verdict:
-    """`verdict` with the input set of call number `call` (from 0), which raised."""
+    """`verdict` with the input set of call number `call` (from 0), which raised, and the
+    known mistakes that would give no number on it (a division by zero, say): likely
+    causes."""
     start = 0
     for number_, inputs in enumerate(sets, start=1):
         start += len(exercise.math.arguments(inputs))
@@ -297,8 +311,31 @@ def _failed_on(
                 set_number=number_,
                 sets=len(sets),
                 article_sets=len(exercise.math.article),
+                notes=tuple(_no_number_mistakes(exercise, inputs)),
             )
     return verdict
+
+
+def _no_number_mistakes(exercise: Exercise, inputs: InputSet) -> list[str]:
+    """A note for each known mistake whose value on `inputs` is not a number (±∞, nan)
+    where the right one is: code with that mistake raises on these inputs."""
+    check = exercise.math.compute(inputs)
+    notes: list[str] = []
+    seen: set[str] = set()
+    for name in check.checked:
+        if not math.isfinite(check[name].value):
+            continue
+        for mistake_id, definition in check.mistakes[name]:
+            if mistake_id in seen or math.isfinite(definition.value):
+                continue
+            seen.add(mistake_id)
+            formula, _ = written(definition)
+            message = exercise.mistakes.get(mistake_id, "")
+            notes.append(
+                f"If your code computes {check[name].symbol} = {formula}, that is why: on these "
+                f"inputs {why_not_finite(definition)}. {message}".strip()
+            )
+    return notes
 
 
 def check_file(
@@ -318,8 +355,15 @@ def check_file(
     if not isinstance(outcome, sandbox.Returned):
         details = getattr(outcome, "traceback", "")
         verdict = Verdict("failed", outcome.summary(), exercise.id, details=details)
+        output = getattr(outcome, "output", "")
         call = getattr(outcome, "call", None)
+        if isinstance(outcome, sandbox.Raised):
+            # A value already wrong, before the code raised, is what to fix first.
+            wrong = first_wrong(exercise, sets, outcome.results, output)
+            if wrong is not None:
+                later = f"after that your code raised {outcome.type_name} (line {outcome.line})"
+                return dataclasses.replace(wrong, notes=(*wrong.notes, later))
         if isinstance(call, int):  # the inputs it failed on: for the learner to try
             verdict = _failed_on(verdict, exercise, sets, call)
-        return dataclasses.replace(verdict, output=getattr(outcome, "output", ""))
+        return dataclasses.replace(verdict, output=output)
     return verdict_from_results(exercise, sets, outcome.results, outcome.output)

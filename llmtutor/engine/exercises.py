@@ -180,17 +180,19 @@ def _forward_backward(c: Check, inputs: InputSet) -> dict[str, Expr]:
         2 * (y - target),
         {"sign": 2 * (target - y), "no_factor_2": y - target, "both": target - y},
     )
-    dl_dw3 = c.expect(
-        "dL_dw3", "dL/dw3", dl_dy * a, {"wrong_local": dl_dy * w3, "chain_dropped": a}
-    )
-    dl_da = c.expect("dL_da", "dL/da", dl_dy * w3, {"wrong_local": dl_dy * a, "chain_dropped": w3})
-    dl_dw2 = c.expect(
-        "dL_dw2", "dL/dw2", dl_da * h, {"wrong_local": dl_da * w2, "chain_dropped": h}
-    )
-    dl_dh = c.expect("dL_dh", "dL/dh", dl_da * w2, {"wrong_local": dl_da * h, "chain_dropped": w2})
-    dl_dw1 = c.expect(
-        "dL_dw1", "dL/dw1", dl_dh * x, {"wrong_local": dl_dh * w1, "chain_dropped": x}
-    )
+
+    # Each gradient is the one closer to the loss times a local derivative. The slips: the
+    # wrong local derivative, the gradient from the loss dropped (the chain), the local
+    # derivative dropped (the gradient passed on as it arrived).
+    def step(upstream: Expr, local: Expr, wrong: Expr) -> tuple[Expr, dict[str, Expr]]:
+        slips = {"wrong_local": upstream * wrong, "chain_dropped": local, "local_dropped": upstream}
+        return upstream * local, slips
+
+    dl_dw3 = c.expect("dL_dw3", "dL/dw3", *step(dl_dy, a, w3))
+    dl_da = c.expect("dL_da", "dL/da", *step(dl_dy, w3, a))
+    dl_dw2 = c.expect("dL_dw2", "dL/dw2", *step(dl_da, h, w2))
+    dl_dh = c.expect("dL_dh", "dL/dh", *step(dl_da, w2, h))
+    dl_dw1 = c.expect("dL_dw1", "dL/dw1", *step(dl_dh, x, w1))
     return {"w1": w1, "w2": w2, "w3": w3, "dL_dw1": dl_dw1, "dL_dw2": dl_dw2, "dL_dw3": dl_dw3}
 
 
@@ -557,7 +559,7 @@ EXERCISES: dict[str, ExerciseMath] = {
             "dict",
             (
                 *("wrong_weight", "no_square", "sign", "no_factor_2", "both"),
-                *("wrong_local", "chain_dropped"),
+                *("wrong_local", "chain_dropped", "local_dropped"),
             ),
             (dict(TOY),),
             _draw_toy,

@@ -79,7 +79,16 @@ def wrong_detail(verdict: Verdict) -> RenderableType:
         Text.assemble("  right: ", (wrong.equation, styles.VALUE)),
         Text.assemble("  yours: ", (visible(wrong.row.shown, one_line=True), styles.WRONG)),
     ]
-    if verdict.rows and verdict.rows[0].name != wrong.row.name:
+    if verdict.exercise == "training-step" and wrong.row.name != verdict.rows[0].name:
+        # Each loss is measured before its call's update: an earlier update can be at fault.
+        parts.append(
+            Text(
+                "  Each loss is measured with the weights the earlier calls' updates left: "
+                "look at the update (zero_grad, backward, step) as well as the loss.",
+                styles.DIM,
+            )
+        )
+    elif verdict.rows and verdict.rows[0].name != wrong.row.name:
         parts.append(
             Text("  Every value before it was right: the slip is in this one.", styles.DIM)
         )
@@ -154,7 +163,7 @@ def render_verdict(
             parts.append(diagram)
         parts += [inputs_line(verdict), values_table(verdict)]
     for note in verdict.notes:
-        parts.append(Text("Note: " + visible(note), styles.NOTE))
+        parts.append(Text("Note: " + visible(prose(note)), styles.NOTE))
     if verdict.output.strip():
         parts.append(output_lines(verdict))
     return Group(*parts)

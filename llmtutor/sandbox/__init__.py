@@ -327,6 +327,7 @@ def _outcome(result: dict[str, Any], memory_mb: int, output: str) -> Outcome:
             output,
         )
     if kind == "raised":
+        earlier = result.get("results")
         return Raised(
             clean(result.get("type_name"), True),
             clean(result.get("message")),
@@ -334,6 +335,7 @@ def _outcome(result: dict[str, Any], memory_mb: int, output: str) -> Outcome:
             _int(result.get("call")),
             _int(result.get("line")),
             output,
+            [decode(item) for item in earlier] if isinstance(earlier, list) else [],
         )
     if kind == "no_function":
         found = result.get("found")

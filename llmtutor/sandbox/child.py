@@ -393,13 +393,13 @@ def functions(module: types.ModuleType) -> list[str]:
 
 
 def run_calls(function: Any, request: dict[str, Any], context: Context) -> dict[str, Any]:
-    results = []
+    results: list[Any] = []
     for index, arguments in enumerate(request["calls"]):
         try:
             value = function(**arguments)
         except BaseException as error:
             context.saved.restore()
-            return failure(error, context.path, context.display, index)
+            return {**failure(error, context.path, context.display, index), "results": results}
         context.saved.restore()
         results.append(context.encoder.encode(value))
     return {"kind": "returned", "results": results, "extra": {}}
@@ -432,7 +432,8 @@ def run_train_step(function: Any, request: dict[str, Any], context: Context) -> 
                 value = function(model, torch.tensor(inputs), torch.tensor(targets), optimizer)
             except BaseException as error:
                 context.saved.restore()
-                return failure(error, context.path, context.display, index)
+                failed = failure(error, context.path, context.display, index)
+                return {**failed, "results": results}
             context.saved.restore()
             results.append(context.encoder.encode(value))
         weights.append(context.encoder.encode(model.weight.detach().tolist()))

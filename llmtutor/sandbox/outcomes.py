@@ -157,6 +157,7 @@ class Raised:
     call: int | None
     line: int | None = None  # the line of the learner's file where it happened (last frame)
     output: str = ""
+    results: list[Value] = field(default_factory=list)  # the calls' values before it raised
 
     def summary(self) -> str:
         where = f"line {self.line}" if self.line is not None else "your code"

@@ -193,6 +193,23 @@ def test_corpus_file_gets_its_verdict(path: Path) -> None:
     assert all(row.right for row in verdict.rows[: names.index(wrong.row.name)])
 
 
+def test_a_value_wrong_before_a_crash_is_reported_first_and_the_crash_noted() -> None:
+    path = WRONG / "adam_v_from_g_crash.py"
+    verdict = check_file(exercise("adam"), path)
+    assert verdict.status == "wrong" and verdict.from_article
+    assert verdict.notes[-1].startswith("after that your code raised ValueError (line ")
+
+
+def test_a_crash_a_known_mistake_explains_names_that_mistake() -> None:
+    # t − 1 as the power divides by zero at t = 1, the article's first step: the code raises
+    # there, and the note names the mistake whose value on those inputs is a division by 0.
+    verdict = check_file(exercise("adam"), WRONG / "adam_t_minus_1.py")
+    assert verdict.status == "failed" and verdict.set_number == 1
+    (note,) = verdict.notes
+    assert note.startswith("If your code computes m̂ = m ÷ (1 − β1^(t − 1)), that is why")
+    assert "is infinite: a division by 0" in note
+
+
 def test_corpus_covers_every_known_mistake() -> None:
     """Each mistake id of each exercise is named by the checker on at least one corpus file,
     and each exercise has a slip the engine does not know: a new mistake in the engine

@@ -1,15 +1,14 @@
 # ruff: noqa
 # exercise: adam
-# status: failed
-# on: random
-# error: ValueError
-# mistake: none
+# status: wrong
+# first wrong: v
+# on: article
+# mistake: v_from_g
 # v averages g, not g squared, with math.sqrt: v is already wrong on the article's first
-# step, but on random input sets with a negative g, v (and v_hat) go negative and
-# math.sqrt raises "math domain error". All calls run in one process, so the crash wins:
-# the checker reports the failure and the random set it happened on, and never says that
-# v was already wrong on the article's inputs (a crash on a random set hides a wrong value
-# on an earlier set).
+# step, and on random input sets with a negative g, v (and v_hat) go negative and
+# math.sqrt raises "math domain error". All calls run in one process and the crash stops
+# them, but the values returned before it are checked first: the wrong v on the article's
+# inputs is reported, with a note that the code raised after that.
 import math
 
 

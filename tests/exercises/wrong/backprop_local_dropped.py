@@ -3,10 +3,9 @@
 # status: wrong
 # first wrong: dL_dw2
 # on: random
-# mistake: none
-# A slip the engine does not know: dL_dw2 is the gradient arriving at a, its local
-# derivative h dropped. On the article's inputs h = x * w1 = 1, so dropping it changes
-# nothing there: only a random set shows it.
+# mistake: local_dropped
+# dL_dw2 is the gradient arriving at a, its local derivative h dropped. On the article's
+# inputs h = x * w1 = 1, so dropping it changes nothing there: only a random set shows it.
 
 
 def forward_backward(x, w1, w2, w3, target):
