@@ -1,6 +1,6 @@
-"""An exercise being worked on: the learner's file, its last check, the hints shown and
-whether the worked solution is on show. The exercise screen is a thin view of this; the
-command line uses it too. Knows no UI.
+"""An exercise being worked on: the learner's file, its last check, the hint shown, and
+the starter file it begins from. The exercise screen is a thin view of this; the command
+line writes the starter with it. Knows no UI.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def stamp(path: Path) -> Stamp:
 def write_starter(exercise: Exercise, folder: Path) -> tuple[Path, bool]:
     """The learner's file for `exercise` in `folder` (`<id>.py`), written from the starter
     if there is none yet; never over a file that exists. True when it was written now.
-    Raises OSError when it cannot be (with a reason `path_problem` can word)."""
+    Raises OSError when it cannot be (`files.write_problem` words the reason)."""
     path = folder / f"{exercise.id}.py"
     folder.mkdir(parents=True, exist_ok=True)
     try:
@@ -71,7 +71,6 @@ class ExerciseSession:
         self.stamp: Stamp = None  # of the file as last checked
         self.verdict: Verdict | None = None
         self.hint: HintShown | None = None
-        self.solution_shown = False
         self.checks = 0  # checks run in this session
         self.cancel = threading.Event()  # set: the check running now stops (screen closing)
 

@@ -159,7 +159,7 @@ class ExerciseProgress:
     in place, like LessonProgress."""
 
     attempts: int = 0  # checks of the learner's file
-    hints: int = 0  # hint levels shown, all values together
+    hints: int = 0  # hint levels shown, one at a time, all values together
     passed: bool = False
     gave_up: bool = False  # the learner asked for the worked solution before passing
     at: float = 0.0  # when it was last recorded
@@ -387,18 +387,18 @@ class Progress:
         exercise_id: str,
         attempt: bool = False,
         passed: bool = False,
-        hints: int = 0,
+        hint: bool = False,
         gave_up: bool = False,
     ) -> None:
-        """A check ran (`attempt`, `passed`), `hints` hint levels are now shown for it (never
-        fewer than before), or the learner asked for the worked solution (`gave_up`)."""
+        """A check ran (`attempt`, `passed`), one more hint level was shown (`hint`), or the
+        learner asked for the worked solution (`gave_up`)."""
         if not is_lesson_id(exercise_id):
             return
         with self._lock:
             entry = self.exercises.get(exercise_id) or ExerciseProgress()
             self.exercises[exercise_id] = ExerciseProgress(
                 _clamp(entry.attempts + attempt),
-                _clamp(max(entry.hints, hints)),
+                _clamp(entry.hints + hint),
                 entry.passed or passed,
                 entry.gave_up or (gave_up and not entry.passed and not passed),
                 self._now(entry.at),

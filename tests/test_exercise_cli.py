@@ -44,7 +44,8 @@ def test_the_list_names_every_exercise_and_its_progress(state_dir: Path) -> None
     progress = Progress.load(state_dir / "progress.json")[0]
     progress.record_exercise("adam", attempt=True)
     progress.record_exercise("adam", attempt=True, passed=True)
-    progress.record_exercise("adam", hints=2)
+    progress.record_exercise("adam", hint=True)
+    progress.record_exercise("adam", hint=True)
     progress.save()
     line = next(line for line in run("exercise").stdout.splitlines() if line.startswith("adam"))
     assert line.endswith("(passed, 2 checks, 2 hints)")
@@ -155,7 +156,8 @@ def test_exercise_progress_merges_across_two_tutors(tmp_path: Path) -> None:
     first, second = Progress.load(file)[0], Progress.load(file)[0]
     first.record_exercise("adam", attempt=True, passed=True)
     second.record_exercise("backprop", attempt=True)
-    second.record_exercise("adam", hints=3)
+    for _ in range(3):
+        second.record_exercise("adam", hint=True)
     first.save()
     second.save()
     data = json.loads(file.read_text("utf-8"))

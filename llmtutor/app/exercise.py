@@ -46,10 +46,9 @@ class ExerciseScreen(Screen[None]):
     ]
     AUTO_FOCUS = ""
 
-    def __init__(self, session: ExerciseSession, quit_on_close: bool = False) -> None:
+    def __init__(self, session: ExerciseSession) -> None:
         super().__init__()
         self.session = session
-        self.quit_on_close = quit_on_close
         self._checking = False
         self._again = False  # the file changed while a check was running
         self._give_up_asked = False  # s once before passing: asks to confirm
@@ -167,9 +166,7 @@ class ExerciseScreen(Screen[None]):
         if reason:
             self.notice(reason)
             return
-        hint = self.session.hint
-        assert hint is not None
-        self.post_message(ExerciseRecorded(self.session.exercise.id, hints=hint.level))
+        self.post_message(ExerciseRecorded(self.session.exercise.id, hint=True))
         self._show_verdict()
 
     def action_solution(self) -> None:
@@ -204,10 +201,7 @@ class ExerciseScreen(Screen[None]):
         self.session.cancel.set()  # a check still running stops: nothing waits for it
 
     def action_close(self) -> None:
-        if self.quit_on_close:
-            self.app.exit()
-        else:
-            self.dismiss()
+        self.dismiss()
 
     def notice(self, message: str) -> None:
         self.query_one(ScreenNotice).say(message)

@@ -30,17 +30,18 @@ class ProgressNotice(Message):
 
 
 class ExerciseRecorded(Message):
-    """Something to keep about an exercise: a check ran (`attempt`, `passed`), `hints` hint
-    levels are on show, or the learner asked for the worked solution (`gave_up`)."""
+    """Something to keep about an exercise: a check ran (`attempt`, `passed`), one more
+    level of a hint was shown (`hint`), or the learner asked for the worked solution
+    (`gave_up`)."""
 
     def __init__(
         self,
         exercise_id: str,
         attempt: bool = False,
         passed: bool = False,
-        hints: int = 0,
+        hint: bool = False,
         gave_up: bool = False,
     ) -> None:
         super().__init__()
         self.exercise_id, self.attempt, self.passed = exercise_id, attempt, passed
-        self.hints, self.gave_up = hints, gave_up
+        self.hint, self.gave_up = hint, gave_up

@@ -296,7 +296,7 @@ class TutorApp(App[None]):
             message.exercise_id,
             attempt=message.attempt,
             passed=message.passed,
-            hints=message.hints,
+            hint=message.hint,
             gave_up=message.gave_up,
         )
         self._save()
