@@ -15,7 +15,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from llmtutor.checker import Hint, Verdict
+from llmtutor.checker import Hint, Row, Verdict
 from llmtutor.engine import fmt_input
 from llmtutor.engine.numbers import fmt
 from llmtutor.render import styles
@@ -23,6 +23,7 @@ from llmtutor.safe_text import visible
 
 RIGHT, WRONG = "✓", "✗"
 HINT_LEVELS = ("Where to look", "The formula", "The formula with the numbers")
+PRECISE = 12  # significant digits of a wrong value that would otherwise look right
 OUTPUT_LINES = 12  # lines of what the learner's code printed, shown under a verdict
 
 
@@ -49,10 +50,20 @@ def values_table(verdict: Verdict) -> Table:
     first = verdict.wrong.row.name if verdict.wrong else None
     for row in verdict.rows:
         mark = Text(RIGHT, styles.RIGHT) if row.right else Text(WRONG, styles.WRONG)
-        yours = Text(visible(row.shown, one_line=True), "" if row.right else styles.WRONG)
+        shown, expected = pair(row)
+        yours = Text(visible(shown, one_line=True), "" if row.right else styles.WRONG)
         name = Text(row.name, styles.NEW if row.name == first else "")
-        table.add_row(mark, name, yours, Text(fmt(row.expected), styles.VALUE))
+        table.add_row(mark, name, yours, Text(expected, styles.VALUE))
     return table
+
+
+def pair(row: Row) -> tuple[str, str]:
+    """The learner's value and the expected one as shown: with more digits where a wrong
+    value would otherwise read the same as the right one (0.816 against 0.816)."""
+    expected = fmt(row.expected)
+    if row.right or row.yours is None or row.shown != expected:
+        return row.shown, expected
+    return fmt(row.yours, PRECISE), fmt(row.expected, PRECISE)
 
 
 def inputs_line(verdict: Verdict) -> Text:
@@ -77,7 +88,7 @@ def wrong_detail(verdict: Verdict) -> RenderableType:
     parts: list[RenderableType] = [
         Text.assemble(("First wrong value: ", styles.WRONG), (wrong.row.name, styles.NEW)),
         Text.assemble("  right: ", (wrong.equation, styles.VALUE)),
-        Text.assemble("  yours: ", (visible(wrong.row.shown, one_line=True), styles.WRONG)),
+        Text.assemble("  yours: ", (visible(pair(wrong.row)[0], one_line=True), styles.WRONG)),
     ]
     if verdict.exercise == "training-step" and wrong.row.name != verdict.rows[0].name:
         # Each loss is measured before its call's update: an earlier update can be at fault.
