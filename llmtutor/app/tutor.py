@@ -195,12 +195,17 @@ class TutorApp(App[None]):
 
     @property
     def exercises(self) -> Exercises:
-        """The exercises, loaded when first asked for (not while the tutor starts); a bad
-        exercise file is reported once and skipped."""
+        """The exercises of this catalog's lessons, loaded when first asked for (not while
+        the tutor starts); a bad exercise file is reported once and skipped."""
         if self._exercises is None:
-            from llmtutor.curriculum.exercises import load_exercises
+            from llmtutor.curriculum.exercises import Exercises, load_exercises
 
-            self._exercises = load_exercises(lesson_order=self.catalog.ids)
+            # An exercise whose lesson is not in this catalog (one made of other lessons) is
+            # not offered; `llmtutor check` reports one whose lesson does not exist at all.
+            loaded, ids = load_exercises(), self.catalog.ids
+            offered = [item for item in loaded.items if item.lesson in ids]
+            offered.sort(key=lambda item: ids.index(item.lesson))
+            self._exercises = Exercises(offered, loaded.problems)
             for problem in self._exercises.problems[:1]:
                 more = len(self._exercises.problems) - 1
                 also = f" (and {more} more: run llmtutor check)" if more else ""
