@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from llmtutor.curriculum.exercises import Exercise
-from llmtutor.engine.exercises import Check, InputSet
+from llmtutor.engine.exercises import Check, InputSet, table_size
 from llmtutor.engine.expr import Expr, why_not_finite
 from llmtutor.engine.numbers import fmt
 from llmtutor.sandbox.outcomes import Array, Unsupported
@@ -84,6 +84,7 @@ class Verdict:
     details: str = ""  # for a failure: the learner's traceback, or the line with the error
     notes: tuple[str, ...] = ()  # remarks that do not fail the check (extra names returned)
     output: str = ""  # what the learner's code printed
+    ran: bool = True  # false when the file could not be read: no check was run
 
     @property
     def passed(self) -> bool:
@@ -246,7 +247,7 @@ def verdict_from_results(
     wrong = first_wrong(exercise, sets, results, output)
     if wrong is not None:
         return wrong
-    rows, _, notes, _ = compare(exercise, sets[0], results[: len(exercise.math.arguments(sets[0]))])
+    rows, _, notes, _ = compare(exercise, sets[0], results[: _per_set(exercise, sets[0])])
     randoms = len(sets) - len(exercise.math.article)
     summary = f"all {len(rows)} values right, on the article's inputs and {randoms} random sets"
     return Verdict(
@@ -270,7 +271,7 @@ def first_wrong(
     wrong value; None when every one of them is right."""
     position = 0
     for number_, inputs in enumerate(sets, start=1):
-        calls = len(exercise.math.arguments(inputs))
+        calls = _per_set(exercise, inputs)
         if position + calls > len(results):
             return None  # the calls stopped here (the learner's code raised)
         mine = results[position : position + calls]
@@ -293,6 +294,36 @@ def first_wrong(
             summary = f"{wrong.row.name} is wrong, on {verdict.where}"
             return dataclasses.replace(verdict, summary=summary)
     return None
+
+
+def _per_set(exercise: Exercise, inputs: InputSet) -> int:
+    """How many of the learner's values belong to one input set: each call's return, and
+    what the run leaves (train_step's table) where the exercise checks it."""
+    return len(exercise.math.arguments(inputs)) + exercise.math.extra_values
+
+
+def _with_tables(exercise: Exercise, sets: Sequence[InputSet], outcome: Any) -> list[Any]:
+    """train_step's results with, after each run's losses, ‖W‖ of the table it left (None
+    where the table did not come back as one)."""
+    tables = outcome.extra.get("weights") if isinstance(outcome.extra, dict) else None
+    results: list[Any] = []
+    position = 0
+    for index, inputs in enumerate(sets):
+        calls = len(exercise.math.arguments(inputs))
+        results += outcome.results[position : position + calls]
+        position += calls
+        table = tables[index] if isinstance(tables, list) and index < len(tables) else None
+        results.append(_table_size(table))
+    return results
+
+
+def _table_size(table: Any) -> float | None:
+    rows = table if isinstance(table, list) else []
+    if not rows or not all(isinstance(row, list) and row for row in rows):
+        return None
+    if not all(isinstance(value, float) for row in rows for value in row):
+        return None
+    return table_size(rows)
 
 
 def _failed_on(
@@ -357,7 +388,7 @@ def check_file(
         verdict = Verdict("failed", outcome.summary(), exercise.id, details=details)
         output = getattr(outcome, "output", "")
         call = getattr(outcome, "call", None)
-        if isinstance(outcome, sandbox.Raised):
+        if isinstance(outcome, sandbox.Raised) and not exercise.math.extra_values:
             # A value already wrong, before the code raised, is what to fix first.
             wrong = first_wrong(exercise, sets, outcome.results, output)
             if wrong is not None:
@@ -366,4 +397,12 @@ def check_file(
         if isinstance(call, int):  # the inputs it failed on: for the learner to try
             verdict = _failed_on(verdict, exercise, sets, call)
         return dataclasses.replace(verdict, output=output)
-    return verdict_from_results(exercise, sets, outcome.results, outcome.output)
+    results = list(outcome.results)
+    if exercise.math.extra_values:
+        results = _with_tables(exercise, sets, outcome)
+    try:
+        return verdict_from_results(exercise, sets, results, outcome.output)
+    except (ValueError, TypeError, IndexError, KeyError) as error:  # not what the child sends
+        reason = f"{type(error).__name__}: {error}"
+        summary = "the checker could not read what your code sent back"
+        return Verdict("failed", summary, exercise.id, details=reason, output=outcome.output)

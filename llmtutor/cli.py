@@ -421,7 +421,13 @@ def _check_once(exercise: Exercise, path: Path) -> int:
     from llmtutor.render.verdict import render_verdict
 
     verdict = check_file(exercise, path)
-    make_console().print(render_verdict(verdict))
+    console = make_console()
+    if console.is_terminal:
+        console.print(render_verdict(verdict))
+    else:  # in a pipe, without the spaces Rich pads wrapped lines with
+        with console.capture() as captured:
+            console.print(render_verdict(verdict))
+        sys.stdout.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
     sys.stdout.flush()
     progress, notice = load_progress("auto")
     progress.record_exercise(exercise.id, attempt=True, passed=verdict.passed)

@@ -85,13 +85,13 @@ class ExerciseSession:
             read_regular(self.path, 0)  # a missing file, a folder or a FIFO: said so
         except OSError as error:
             reason = f"{self.path.name} {path_problem(error)}"
-            return Verdict("failed", reason, self.exercise.id)
+            return Verdict("failed", reason, self.exercise.id, ran=False)
         return self._check(self.exercise, self.path, cancel=self.cancel)
 
     def take(self, verdict: Verdict) -> None:
         """A check's verdict is in: a hint about another value is put away."""
         self.verdict = verdict
-        self.checks += 1
+        self.checks += verdict.ran  # a file that could not be read was not checked
         wrong = verdict.wrong
         if self.hint is not None and (wrong is None or wrong.row.name != self.hint.name):
             self.hint = None

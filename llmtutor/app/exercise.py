@@ -120,7 +120,8 @@ class ExerciseScreen(Screen[None]):
             return
         self.session.take(verdict)
         exercise_id = self.session.exercise.id
-        self.post_message(ExerciseRecorded(exercise_id, attempt=True, passed=verdict.passed))
+        if verdict.ran:
+            self.post_message(ExerciseRecorded(exercise_id, attempt=True, passed=verdict.passed))
         self._show_verdict()
         if verdict.passed and not self.query_one("#exercise-solution").display:
             self.notice("Every value is right. s shows the worked solution beside yours.")

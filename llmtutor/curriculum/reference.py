@@ -78,7 +78,7 @@ def exercise_reference() -> str:
             )
             lines += [f"It returns a dict with exactly these names: {keys}."]
         else:
-            lines += ["Each call returns one number; the checked calls are:"]
+            lines += ["Each call returns one number. The values checked:"]
         lines += ["", "| checked value | topic (hint) | formula |", "| --- | --- | --- |"]
         lines += [
             f"| `{name}` | `{check.topics[name]}` | {_cell(check[name].formula or 'measured')} |"

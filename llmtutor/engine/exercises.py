@@ -19,6 +19,7 @@ bigram loop the training-step lesson uses.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -77,6 +78,8 @@ class ExerciseMath:
     compute: Callable[[InputSet], Check]
     # "number" exercises: the arguments of each call of one input set, one per checked name
     calls: Callable[[InputSet], list[InputSet]] | None = None
+    # values checked beyond the calls' returns, per input set (the table train_step leaves)
+    extra_values: int = 0
     driver: str = "calls"  # how the learner's function is called (see llmtutor.sandbox)
     topics: tuple[str, ...] = ()  # the topics of its checked values (each has a hint), in order
     notes: dict[str, str] = field(default_factory=dict)  # where the inputs come from
@@ -472,6 +475,16 @@ def training_losses(inputs: InputSet, mistake: str = "") -> list[float]:
     """Each call's loss, measured by the numpy bigram loop with Adam: as it should run, or
     with `mistake` ("no_zero_grad": gradients add up; "no_update": the weights never move,
     as when the step comes before the backward pass)."""
+    return training_run_numbers(inputs, mistake)[0]
+
+
+def table_size(rows: list[list[float]]) -> float:
+    """‖W‖: the square root of the sum of the squares of a table's entries."""
+    return math.sqrt(math.fsum(value * value for row in rows for value in row))
+
+
+def training_run_numbers(inputs: InputSet, mistake: str = "") -> tuple[list[float], float]:
+    """`training_losses`, and ‖W‖ of the table after the last call's update."""
     import numpy as np
 
     from llmtutor.engine import bigram
@@ -490,20 +503,23 @@ def training_losses(inputs: InputSet, mistake: str = "") -> list[float]:
             grad = summed
         if mistake != "no_update":
             weights = optimizer.step(weights, grad)
-    return losses
+    return losses, table_size(weights.tolist())
 
 
 def _training_step(inputs: InputSet) -> Check:
     c = Check()
     for name in TRAIN_ARTICLE:
         c.given(name, inputs[name])
-    right = training_losses(inputs)
-    wrong = {mistake: training_losses(inputs, mistake) for mistake in TRAIN_MISTAKES}
+    right, size = training_run_numbers(inputs)
+    wrong = {mistake: training_run_numbers(inputs, mistake) for mistake in TRAIN_MISTAKES}
     for k, loss in enumerate(right, start=1):
         measured = ref(f"L{_sub(k)}", loss)
         # The first call's loss is the same whatever the mistake: the weights start at 0.
-        mistakes = {} if k == 1 else {m: num(losses[k - 1]) for m, losses in wrong.items()}
+        mistakes = {} if k == 1 else {m: num(run[0][k - 1]) for m, run in wrong.items()}
         c.expect(f"loss (call {k})", f"L{_sub(k)}", measured, mistakes, "loss")
+    # The last call's update shows in no loss: the table it leaves is checked by its size.
+    last = f"weights after call {len(right)}"
+    c.expect(last, "‖W‖", ref("‖W‖", size), {m: num(run[1]) for m, run in wrong.items()}, "weights")
     return c
 
 
@@ -628,8 +644,9 @@ EXERCISES: dict[str, ExerciseMath] = {
             _draw_training,
             _training_step,
             calls=_training_calls,
+            extra_values=1,
             driver="train_step",
-            topics=("loss",),
+            topics=("loss", "weights"),
         ),
     )
 }

@@ -23,6 +23,7 @@ from llmtutor.safe_text import visible
 
 RIGHT, WRONG = "✓", "✗"
 HINT_LEVELS = ("Where to look", "The formula", "The formula with the numbers")
+YOURS_WIDTH = 32  # columns of the learner's value in the table; a longer one wraps
 PRECISE = 12  # significant digits of a wrong value that would otherwise look right
 OUTPUT_LINES = 12  # lines of what the learner's code printed, shown under a verdict
 
@@ -43,10 +44,12 @@ def values_table(verdict: Verdict) -> Table:
     """Every checked value of the reported input set; rows after the first wrong one are
     still marked, since a later value can be right again."""
     table = Table(box=None, pad_edge=False, show_edge=False, expand=False)
-    table.add_column("", no_wrap=True)
-    table.add_column("name", no_wrap=True, style=styles.SYMBOL)
-    table.add_column("yours", justify="right", no_wrap=True)
-    table.add_column("expected", justify="right", no_wrap=True)
+    # The mark, the name and the expected value are never cut: a long "yours" (an array's
+    # description) wraps instead.
+    table.add_column("", no_wrap=True, min_width=1)
+    table.add_column("name", no_wrap=True, style=styles.SYMBOL, min_width=len("name"))
+    table.add_column("yours", justify="right", overflow="fold", max_width=YOURS_WIDTH)
+    table.add_column("expected", justify="right", no_wrap=True, min_width=len("expected"))
     first = verdict.wrong.row.name if verdict.wrong else None
     for row in verdict.rows:
         mark = Text(RIGHT, styles.RIGHT) if row.right else Text(WRONG, styles.WRONG)
@@ -90,7 +93,15 @@ def wrong_detail(verdict: Verdict) -> RenderableType:
         Text.assemble("  right: ", (wrong.equation, styles.VALUE)),
         Text.assemble("  yours: ", (visible(pair(wrong.row)[0], one_line=True), styles.WRONG)),
     ]
-    if verdict.exercise == "training-step" and wrong.row.name != verdict.rows[0].name:
+    if verdict.exercise == "training-step" and wrong.row.name.startswith("weights"):
+        parts.append(
+            Text(
+                "  Every loss was right: the table the last call left is not the one its "
+                "update makes (a step skipped, or the weights changed after it).",
+                styles.DIM,
+            )
+        )
+    elif verdict.exercise == "training-step" and wrong.row.name != verdict.rows[0].name:
         # Each loss is measured before its call's update: an earlier update can be at fault.
         parts.append(
             Text(

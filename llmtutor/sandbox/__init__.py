@@ -64,6 +64,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from llmtutor.safe_text import visible
 from llmtutor.sandbox.outcomes import (
     Array,
     Cancelled,
@@ -159,7 +160,8 @@ def run_exercise(
         message = {
             "token": token,
             "path": os.path.abspath(path),
-            "display_name": str(path),
+            # as the learner knows it, on one line: a newline in a name stays visible
+            "display_name": visible(str(path), one_line=True),
             "function": function,
             "driver": driver,
             "request": request,
