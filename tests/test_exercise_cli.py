@@ -238,3 +238,30 @@ def test_check_command_checks_an_exercise_file_given(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert f"{path}:" in result.stdout and "no mistake 'nonsense'" in result.stdout
     assert result.stdout.splitlines()[-1] == "1 problem in 1 file"
+
+
+FORGED = """
+import os, sys
+frame, token = sys._getframe(), None
+while frame:  # the harness's request, up the stack: code written to do harm can find it
+    request = frame.f_locals.get("request")
+    if isinstance(request, dict) and "token" in request:
+        token = request["token"]
+    frame = frame.f_back
+harness = sys.modules["__main__"]
+result = {"kind": "returned", "results": RESULTS, "extra": {}, "token": token}
+harness._write_result(os.path.join(os.getcwd(), "result.json"), result)
+harness._exit(0)
+"""
+
+
+def test_a_result_that_makes_no_sense_is_a_failed_check_not_a_traceback(tmp_path: Path) -> None:
+    # The sandbox guards against accidents, not against code written to do harm; what such
+    # code sends back still never crashes the tutor.
+    for index, results in enumerate(("[]", '"x"', '[{"$": "array", "shape": ["a"]}]')):
+        forged = tmp_path / f"forged{index}.py"
+        forged.write_text(FORGED.replace("RESULTS", results), "utf-8")
+        result = run("exercise", "loss", "--check", str(forged))
+        assert result.returncode == 1, result.stderr
+        assert "Traceback" not in result.stderr + result.stdout, result.stderr
+        assert result.stdout.startswith("✗ "), result.stdout

@@ -212,7 +212,11 @@ def _run_child(
         return Cancelled(printed)
     result = _read_result(os.path.join(folder, "result.json"), token)
     if result is not None:
-        return _outcome(result, memory_mb, printed)
+        try:
+            return _outcome(result, memory_mb, printed)
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError, RecursionError):
+            # Not what the harness writes: code written to do harm can forge the file.
+            return Crashed("it sent back a result the checker cannot read", output=printed)
     if ending == "timed out":
         return TimedOut(timeout_s, printed)
     if ending == "did not start":
