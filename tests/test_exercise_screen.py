@@ -279,3 +279,20 @@ async def test_exercise_texts_are_shown_as_written_never_as_markup(tmp_path: Pat
         assert f"Hint 1 · Where to look: {hostile}" in shown
         assert shown.count("[/WIP]") == 2  # the mistake's text and the hint, as written
         assert app.return_code is None  # the [@click=app.quit] did nothing
+
+
+@synchronously
+async def test_the_solution_stands_beside_yours_on_a_wide_terminal_and_below_on_a_narrow_one(
+    tmp_path: Path,
+) -> None:
+    app, path = backprop_app(tmp_path)
+    save(path, SOLUTION)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, checked(app, 1), "the check")
+        await pilot.press("s")
+        yours = app.screen.query_one("#exercise-yours")
+        worked = app.screen.query_one("#exercise-worked")
+        assert yours.region.y < worked.region.y and yours.region.x == worked.region.x
+        await pilot.resize_terminal(120, 30)
+        await pilot.pause()
+        assert yours.region.y == worked.region.y and yours.region.x < worked.region.x

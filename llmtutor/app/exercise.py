@@ -30,6 +30,7 @@ from llmtutor.render.verdict import prose, render_verdict
 from llmtutor.safe_text import visible
 
 WATCH_INTERVAL_S = 0.5  # how often the learner's file is looked at
+SIDE_BY_SIDE_WIDTH = 100  # columns from which your code and the solution stand side by side
 
 
 class ExerciseScreen(Screen[None]):
@@ -187,7 +188,17 @@ class ExerciseScreen(Screen[None]):
         panel.display = True
         self.query_one("#exercise-check").display = False
 
+    def on_resize(self) -> None:
+        self._arrange_solution()
+
+    def _arrange_solution(self) -> None:
+        """Side by side where each panel gets 50 columns or more, one above the other below
+        that: Python wrapped into 40 columns reads badly."""
+        panel = self.query_one("#exercise-solution")
+        panel.set_class(self.size.width < SIDE_BY_SIDE_WIDTH, "-stacked")
+
     def _show_solution(self) -> None:
+        self._arrange_solution()
         session = self.session
         self.query_one("#exercise-yours-code", Static).update(_code(session.learner_source()))
         self.query_one("#exercise-worked-code", Static).update(_code(session.exercise.solution))
