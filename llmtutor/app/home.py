@@ -168,7 +168,9 @@ class HomeScreen(Screen[None]):
             return
         lesson_id = self.catalog.entries[option.highlighted].id
         if tutor.exercise_for(lesson_id) is None:
-            self.notify("This lesson has no exercise; the lessons with one say so below.")
+            self.notify(
+                "This lesson has no exercise; the lessons with one say so below.", markup=False
+            )
             return
         tutor.open_exercise_for(lesson_id)
 
