@@ -68,6 +68,16 @@ CASES: dict[str, list[dict[str, object]]] = {
         {"batch": 1, "seed": 7, "beta1": 0.5, "beta2": 0.9, "steps": 1},
         {"batch": 12, "seed": 11, "lr": 0.01, "steps": 1},
     ],
+    "landscape": [
+        {},
+        {"w1": -1.5, "w2": 1.9, "ravine_w1": 3.9, "ravine_w2": -0.2, "saddle_w2": 0.01}
+        | {"minima_w1": -1.7, "minima_w2": -0.9, "sharp_w1": -0.2, "sharp_w2": 0.1},
+        {"lr": 0.5},  # above 2 ÷ 5: GD's w2 grows on the ravine; the toy's runs overflow
+        {"lr": 2.5},  # the ravine's GD and momentum overflow too (after 145 and 150 steps)
+        {"beta1": 0, "beta2": 0.9},
+        {"momentum": 0, "steps": 50},
+        {"steps": 1},
+    ],
 }
 
 # What makes each view honest: the torch calls its numbers come from.
@@ -80,6 +90,7 @@ HONEST: dict[str, tuple[str, ...]] = {
     "schedule": ("torch.optim.lr_scheduler.LambdaLR", "scheduler.step()", "last_epoch"),
     "saddle": ("torch.autograd.grad", "backward()", "torch.optim.SGD"),
     "training_step": ("F.cross_entropy", "backward()", "torch.optim.Adam", "positions"),
+    "landscape": ("backward()", "torch.optim.SGD", "torch.optim.Adam", "isfinite"),
 }
 
 PARAMS = [(name, values) for name, cases in CASES.items() for values in cases]
@@ -124,6 +135,8 @@ def test_adam_view_covers_every_step() -> None:
 
 
 def test_views_produce_the_names_the_brief_lists() -> None:
+    surfaces = ("toy", "ravine", "saddle", "minima", "sharp")
+    ends = ("w1_end", "w2_end", "L_end", "1_w1", "1_w2")  # the landscape's, per optimizer
     wanted = {
         "toy_network": {"h", "a", "y", "L", "dL_dy", "dL_da", "dL_dh", "dL_dw1", "dL_dw2"}
         | {"dL_dw3", "w1_new", "w2_new", "w3_new", "h_new", "a_new", "y_new", "L_new"},
@@ -135,6 +148,8 @@ def test_views_produce_the_names_the_brief_lists() -> None:
         | {"lr_min"},
         "saddle": {"start_grad_y", "plain_final_x", "plain_final_y", "plain_final_loss"},
         "training_step": {"loss", "grad_correct", "grad_wrong", "update_1", "loss_after"},
+        "landscape": {f"{s}_L_0" for s in surfaces}
+        | {f"{s}_{o}_{q}" for s in surfaces for o in ("gd", "momentum", "adam") for q in ends},
     }
     for name, names in wanted.items():
         trace = COMPUTATIONS[name].run({"steps": 1} if name == "training_step" else {})

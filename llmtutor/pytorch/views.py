@@ -25,6 +25,7 @@ import torch
 import torch.nn.functional as F
 
 from llmtutor.engine.gradients import L_STAR, W_STAR
+from llmtutor.engine.landscape import SURFACES, start_names
 from llmtutor.engine.loss import SEQUENCE
 from llmtutor.engine.registry import COMPUTATIONS
 from llmtutor.engine.schedule import EARLY_STEP
@@ -337,6 +338,60 @@ def training_step(positions, lr, beta1, beta2):
     }
 
 
+def landscape(starts, lr, beta1, beta2, momentum, steps):
+    # Five loss surfaces over two weights, each written once with torch operations;
+    # autograd finds their gradients.
+    surfaces = {
+        # the article's network: (x·w1·w2·w3 − target)² with x = 2, w3 = 1.2, target = 1
+        "toy": lambda w1, w2: (2 * w1 * w2 * 1.2 - 1) ** 2,
+        "ravine": lambda w1, w2: 0.05 * w1**2 + 2.5 * w2**2,
+        "saddle": lambda w1, w2: w1**2 - w2**2 + w2**4 / 4,
+        "minima": lambda w1, w2: (w1**2 - 1) ** 2 / 4 + 0.3 * w1 + w2**2,
+        "sharp": lambda w1, w2: (
+            1
+            - torch.exp(-((w1 - 1) ** 2) / 0.08)  # a narrow minimum near w1 = 1
+            - 0.8 * torch.exp(-((w1 + 1) ** 2) / 1.28)  # a wide one near w1 = −1
+            + 0.5 * w2**2
+        ),
+    }
+    # The optimizers, each made for a list of parameters. The race's fourth runner, SGD with
+    # noise, adds seeded Gaussian noise from numpy's generator to every gradient; torch's
+    # generator draws different numbers, so that run is left out here.
+    optimizers = {
+        "gd": lambda params: torch.optim.SGD(params, lr=lr),
+        "momentum": lambda params: torch.optim.SGD(params, lr=lr, momentum=momentum),
+        "adam": lambda params: torch.optim.Adam(params, lr=lr, betas=(beta1, beta2)),
+    }
+
+    values = {}
+    for name, surface in surfaces.items():
+        start = torch.tensor(starts[name], dtype=torch.float64)
+        values[f"{name}_L_0"] = surface(*start).item()
+        for kind, make in optimizers.items():
+            # Both weights in one parameter tensor, starting where the race starts.
+            w = start.clone().requires_grad_(True)
+            optimizer = make([w])
+            for step in range(1, steps + 1):
+                before = w.detach().clone()
+                optimizer.zero_grad()
+                surface(*w).backward()
+                optimizer.step()
+                with torch.no_grad():
+                    # A run that diverged stops at its last finite point.
+                    if not (w.isfinite().all() and surface(*w).isfinite()):
+                        w.copy_(before)
+                        break
+                if step == 1:  # the first step, as the lesson opens it up
+                    values[f"{name}_{kind}_1_g1"] = w.grad[0].item()
+                    values[f"{name}_{kind}_1_g2"] = w.grad[1].item()
+                    values[f"{name}_{kind}_1_w1"] = w[0].item()
+                    values[f"{name}_{kind}_1_w2"] = w[1].item()
+            values[f"{name}_{kind}_w1_end"] = w[0].item()
+            values[f"{name}_{kind}_w2_end"] = w[1].item()
+            values[f"{name}_{kind}_L_end"] = surface(*w).item()
+    return values
+
+
 # -- the registry ---------------------------------------------------------------------------
 
 Arguments = Callable[[Mapping[str, Any], Trace], dict[str, Any]]
@@ -393,6 +448,16 @@ def _training_step_arguments(values: Mapping[str, Any], trace: Trace) -> dict[st
     return picked
 
 
+def _landscape_arguments(values: Mapping[str, Any], trace: Trace) -> dict[str, Any]:
+    """The settings by name, and each surface's start (its two inputs) under `starts`."""
+    picked = _picker("landscape", landscape)(values, trace)
+    given = inputs("landscape", values)
+    picked["starts"] = {
+        surface: tuple(given[name] for name in start_names(surface)) for surface in SURFACES
+    }
+    return picked
+
+
 def _view(
     name: str, function: Callable[..., dict[str, float]], arguments: Arguments | None = None
 ) -> View:
@@ -411,6 +476,7 @@ VIEWS: dict[str, View] = {
         _view("schedule", schedule),
         _view("saddle", saddle),
         _view("training_step", training_step, _training_step_arguments),
+        _view("landscape", landscape, _landscape_arguments),
     )
 }
 
