@@ -14,9 +14,11 @@ from rich.text import Text
 from llmtutor.curriculum import PLAIN, Lesson
 from llmtutor.engine import InputValue, Trace, fmt_input
 from llmtutor.render import draw_diagram, equations, render_chart, values_table
+from llmtutor.render.landscape import NAMES, path_table, race_map, trace_paths
 
 PIPE_WIDTH = 80  # width used when stdout is not a terminal
 PLAIN_CHART_HEIGHT = 14
+PLAIN_MAP_HEIGHT = 21
 VALUES_WIDTH = 40
 
 
@@ -89,6 +91,10 @@ def _lesson_parts(
                 series, width - 2, PLAIN_CHART_HEIGHT, log_y=step.chart_log, ascii=True
             )
             part += [Text(), chart]
+        if step.map is not None:
+            part += [Text(), race_map(trace, step.map, width - 2, PLAIN_MAP_HEIGHT)]
+            for optimizer, path in trace_paths(trace, step.map).items():
+                part += [Text(), path_table(path, f"{NAMES[optimizer]}'s path")]
         yield part
     revealed = lesson.all_reveals(trace)
     closing: list[RenderableType] = [Text(), Rule(Text("All values"), align="left")]

@@ -23,6 +23,7 @@ COURSE = [
     "gradient-descent",
     "sgd",
     "adam",
+    "landscape",
     "schedule",
 ]
 

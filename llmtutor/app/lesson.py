@@ -20,9 +20,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
 from llmtutor.app.inputs_panel import InputsPanel
+from llmtutor.app.landscape_map import LandscapeMap
 from llmtutor.app.messages import QuizScored, StepShown
 from llmtutor.app.notice import ScreenNotice
 from llmtutor.app.quiz import Answer, QuizPrompt, parse_guess, score_line, verdict
@@ -30,8 +32,10 @@ from llmtutor.app.torch_panel import TorchPanel
 from llmtutor.app.widgets import Anchored, Draw, Drawing, ScrollingDrawing
 from llmtutor.curriculum import Lesson, LessonFileError, Step, load_lesson
 from llmtutor.engine import InputValue, Trace, fmt
+from llmtutor.map_session import MapSession
 from llmtutor.progress import Score
 from llmtutor.render import draw_diagram, equations, render_chart, values_table
+from llmtutor.render.landscape import NAMES, race_map
 from llmtutor.safe_text import visible
 
 if TYPE_CHECKING:
@@ -46,6 +50,8 @@ CHROME = 2  # lines of the title bar and the footer
 # inputs are in the equations that use them, and in the inputs panel (e).
 VALUES_WITH_INPUTS_MIN_HEIGHT = 40
 WATCH_INTERVAL_S = 0.5  # how often --watch looks at the lesson's file
+PLAY_INTERVAL_S = 0.05  # a race played on a map moves one step this often
+MAP_MIN_HEIGHT = 11  # lines for a map: nine rows of cells, its axis and its legend
 AHEAD_DELAY_S = 0.03  # the next step is drawn ahead this long after a step shows
 
 
@@ -89,6 +95,7 @@ class LessonScreen(Screen[None]):
         Binding("r", "reset", "Reset", show=False),
         Binding("k", "quiz", "Quiz"),
         Binding("t", "torch", "PyTorch"),
+        Binding("m", "drive", "Drive the map", show=False),
         # Offered at the last step; in the footer it would crowd out the keys used most.
         Binding("x", "exercise", "Exercise (write it yourself)", show=False),
         Binding("q", "close", "Lessons"),
@@ -124,6 +131,8 @@ class LessonScreen(Screen[None]):
         self.score: Score | None = None  # the quiz's, once every question is answered
         self.best_before = quiz_best  # the best score of the quizzes before this one
         self.set_reactive(LessonScreen.step, max(0, min(step, len(lesson.steps) - 1)))
+        self.race: MapSession | None = None  # the map on show, as the learner drives it
+        self._playing: Timer | None = None
 
     # --- layout -------------------------------------------------------------------------
 
@@ -131,7 +140,9 @@ class LessonScreen(Screen[None]):
         with Horizontal(id="title-bar"):
             yield Static(id="lesson-title")
             yield Static(id="progress")
-        if self.lesson.diagram or any(step.chart for step in self.lesson.steps):
+        if any(step.map for step in self.lesson.steps):
+            yield LandscapeMap(id="figure")
+        elif self.lesson.diagram or any(step.chart for step in self.lesson.steps):
             yield Drawing(id="figure")
         with Horizontal(id="body"):
             with Vertical(id="story"):
@@ -158,8 +169,11 @@ class LessonScreen(Screen[None]):
             self.set_interval(WATCH_INTERVAL_S, self._check_file)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # Typing in a field (inputs, a quiz answer) keeps ←/→/Home/End for the cursor.
-        return not (action in NAVIGATION and isinstance(self.focused, Input))
+        # Typing in a field (inputs, a quiz answer) keeps ←/→/Home/End for the cursor, and
+        # a map the learner drives keeps them for moving its start.
+        focused = self.focused
+        driving = isinstance(focused, LandscapeMap) and focused.can_drive
+        return not (action in NAVIGATION and (isinstance(focused, Input) or driving))
 
     def _computed(self, values: Mapping[str, InputValue]) -> Trace:
         """The lesson's trace with `values`: the baseline itself when they change nothing
@@ -169,6 +183,7 @@ class LessonScreen(Screen[None]):
     # --- showing a step -----------------------------------------------------------------
 
     def watch_step(self) -> None:
+        self._stop_playing()
         self.show_step()
 
     def show_step(self) -> None:
@@ -190,6 +205,14 @@ class LessonScreen(Screen[None]):
         text = self._progress_text(index)
         progress.update(text, layout=len(text) != len(str(progress.content)))
         self.post_message(StepShown(lesson.id, index, len(lesson.steps)))
+        if step.map is None:
+            self.race = None
+        elif self.race is None or self.race.surface != step.map:
+            self.race = MapSession(step.map)
+        for figure in self.query(LandscapeMap):
+            figure.can_drive = step.map is not None
+            if step.map is None and figure.has_focus:
+                self.set_focus(None)
         panels = self._panels(index, revealed, new)
         for panel_id, (draw, key) in panels.items():
             self._panel(panel_id).show(draw, key)
@@ -246,9 +269,29 @@ class LessonScreen(Screen[None]):
                 ("values", *shown, tuple(inputs)),
             ),
         }
-        # The figure above the text: the lesson's diagram, or else the step's chart.
+        # The figure above the text: the lesson's diagram, or else the step's map or chart.
         diagram, all_names = lesson.diagram, self.all_names
-        if diagram:
+        race = self.race if step.map is not None and index == self.step else None
+        if step.map is not None:
+            text = self._panel("step-text").prepare(*panels["step-text"])
+            height = max(MAP_MIN_HEIGHT, self._chart_height(None if text is None else len(text)))
+            at = race.at() if race is not None else None
+            surface = step.map
+            panels["figure"] = (
+                lambda width: race_map(trace, surface, width, height, at),
+                ("map", self._version, index, height, None if at is None else tuple(at.items())),
+            )
+            opened = race.opened(self._full_values()) if race is not None else None
+            if race is not None and opened is not None:
+                title = f"{NAMES[race.optimizer]}, step {race.shown}"
+                panels["equations"] = (
+                    lambda width: Anchored(
+                        Text(f"{title}, opened up:", style="bold"),
+                        equations(opened, list(opened), (), width),
+                    ),
+                    ("opened", self._version, race.shown, race.optimizer),
+                )
+        elif diagram:
             panels["figure"] = (
                 lambda width: draw_diagram(diagram, trace, revealed, new, all_names, width),
                 ("diagram", *shown),
@@ -266,6 +309,94 @@ class LessonScreen(Screen[None]):
             # would have no width to draw the next step's chart ahead at.)
             panels["figure"] = (lambda width: "", ("no chart",))
         return panels
+
+    def _full_values(self) -> dict[str, InputValue]:
+        return {**self.lesson.computation.defaults(), **self.lesson.defaults, **self.values}
+
+    # --- driving a map ------------------------------------------------------------------
+
+    def action_drive(self) -> None:
+        figures = self.query(LandscapeMap)
+        figure = figures.first() if figures else None
+        if figure is None or not figure.can_drive:
+            self.say("This step has no map to drive.")
+            return
+        if figure.has_focus:
+            self._leave_map()
+            return
+        self.set_focus(figure)  # at once: the next key pressed is the map's
+        self.say(
+            "Driving the map: ←↑↓→ or a click move the start, space steps, p plays, "
+            "o picks whose step opens, m hands the keys back."
+        )
+
+    def _leave_map(self) -> None:
+        self._stop_playing()
+        self.set_focus(None)
+        self.say("The keys are the lesson's again (m drives the map).")
+
+    def on_landscape_map_moved(self, message: LandscapeMap.Moved) -> None:
+        figure, race = self.query_one(LandscapeMap), self.race
+        if race is None:
+            return
+        width, height = figure.map_size
+        self._move_start(race.moved(self._full_values(), message.across, message.up, width, height))
+
+    def on_landscape_map_placed(self, message: LandscapeMap.Placed) -> None:
+        figure, race = self.query_one(LandscapeMap), self.race
+        if race is None:
+            return
+        width, height = figure.map_size
+        start = race.placed(message.column, message.row, width, height)
+        if start is not None:
+            self._move_start(start)
+
+    def _move_start(self, start: dict[str, float]) -> None:
+        values = {**self.values, **start}
+        changed = {k: v for k, v in values.items() if v != self.lesson.defaults.get(k)}
+        self._recompute(changed)
+        self.query_one(InputsPanel).show_lesson(self.lesson, self.values)
+
+    def on_landscape_map_asked(self, message: LandscapeMap.Asked) -> None:
+        race = self.race
+        if race is None:
+            return
+        what = message.what
+        if what == "leave":
+            self._leave_map()
+            return
+        if what == "play":
+            if self._playing is not None:
+                self._stop_playing()
+                return
+            if race.shown is None or race.shown >= race.longest(self.trace):
+                race.shown = 0
+            self._playing = self.set_interval(PLAY_INTERVAL_S, self._play_step)
+        elif what == "forward":
+            self._stop_playing()
+            if not race.forward(self.trace):
+                self.say("That is the end of the race: [ steps back, Home shows it whole.")
+        elif what == "back":
+            self._stop_playing()
+            if not race.back(self.trace):
+                self.say("That is the start of the race: space steps forward.")
+        elif what == "optimizer":
+            self.say(f"Opening {NAMES[race.next_optimizer()]}'s steps.")
+        elif what == "whole":
+            self._stop_playing()
+            race.shown = None
+        self.show_step()
+
+    def _play_step(self) -> None:
+        race = self.race
+        if race is None or not race.forward(self.trace):
+            self._stop_playing()
+        self.show_step()
+
+    def _stop_playing(self) -> None:
+        if self._playing is not None:
+            self._playing.stop()
+            self._playing = None
 
     def _equations(self, revealed: list[str], new: list[str], width: int) -> Anchored:
         """The equations of `revealed`, anchored at the first of those the step reveals

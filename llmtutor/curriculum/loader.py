@@ -50,7 +50,7 @@ LESSON_KEYS = {
 }
 TRAINING_KEYS = {"id", "title", "summary", "order", "kind", "text"}
 KINDS = ("steps", "training")
-STEP_KEYS = {"title", "text", "reveal", "chart", "chart_log", "quiz", "choose"}
+STEP_KEYS = {"title", "text", "reveal", "chart", "chart_log", "map", "quiz", "choose"}
 CHOICE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 MAX_TEXT = 20_000  # characters in one text; a lesson step is a screenful, not a book
 MAX_STEPS = 100  # steps in one lesson; the longest built-in lesson has a dozen
@@ -559,13 +559,50 @@ def _check_step(
     if not isinstance(chart_log, bool):
         check.bad_value((*where, "chart_log"), "'chart_log' must be true or false")
         chart_log = False
+    landscape = _check_map(check, step, where, produced, chart)
     choose = _check_choices(check, step.get("choose"), where, computation, values)
     if values is not None:
         given = step.get("choose")  # a broken choice is reported once, by its table
         names = values + (list(given) if isinstance(given, dict) else [])
         _check_placeholders(check, (*where, "title"), title, names, index)
         _check_placeholders(check, (*where, "text"), text, names, index)
-    return Step(title, text, tuple(reveal), tuple(chart), chart_log, tuple(quiz), tuple(choose))
+    return Step(
+        title, text, tuple(reveal), tuple(chart), chart_log, tuple(quiz), tuple(choose), landscape
+    )
+
+
+def _check_map(
+    check: _Checker,
+    step: dict[str, Any],
+    where: KeyPath,
+    produced: _Produced | None,
+    chart: list[str],
+) -> str | None:
+    """A step's `map`: the name of a loss landscape whose race the computation produces."""
+    from llmtutor.engine.landscape import OPTIMIZERS, SURFACES
+
+    name = step.get("map")
+    if name is None:
+        return None
+    if not isinstance(name, str) or name not in SURFACES:
+        known = sorted(SURFACES)
+        check.bad_value(
+            (*where, "map"),
+            f"'map' must name a loss landscape, one of {', '.join(known)}"
+            + (suggest(name, known) if isinstance(name, str) else ""),
+        )
+        return None
+    if chart:
+        check.bad_value((*where, "map"), "a step shows a map or a chart, not both")
+        return None
+    if produced is not None and any(f"{name}_{o}" not in produced.series for o in OPTIMIZERS):
+        check.bad_value(
+            (*where, "map"),
+            f"the computation does not race optimizers on the {name!r} map; "
+            "the 'landscape' computation does",
+        )
+        return None
+    return name
 
 
 def _check_choices(

@@ -136,6 +136,7 @@ class Step:
     chart_log: bool = False  # draw the chart's y axis on a log scale
     quiz: tuple[str, ...] = ()  # values the learner predicts (in quiz mode) before the reveal
     choose: tuple[Choice, ...] = ()  # texts chosen by computed facts, for `{name}`
+    map: str | None = None  # a loss landscape whose race the step draws (engine.landscape)
 
     def heading(self, trace: Trace, shown_in: str = APP) -> str:
         """The title with its values and choices put in."""

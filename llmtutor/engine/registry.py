@@ -10,6 +10,7 @@ from llmtutor.engine import (
     adam,
     chain_rule,
     gradients,
+    landscape,
     loss,
     schedule,
     sgd,
@@ -113,6 +114,13 @@ COMPUTATIONS: dict[str, Computation] = {
             adam.INPUTS,
             adam.compute,
             facts=adam.FACTS,
+        ),
+        Computation(
+            "landscape",
+            "gradient descent, SGD, momentum and Adam racing on maps of a loss over two weights",
+            landscape.INPUTS,
+            landscape.compute,
+            facts=landscape.FACTS,
         ),
         Computation(
             "schedule",

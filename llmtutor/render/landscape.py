@@ -17,10 +17,12 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from rich.table import Table
 from rich.text import Text
 
-from llmtutor.engine.landscape import Path, Surface
+from llmtutor.engine.landscape import OPTIMIZERS, SURFACES, Path, Surface
 from llmtutor.engine.numbers import fmt
+from llmtutor.engine.trace import Trace
 
 BAND_CHARACTERS = " ·:-=+*#%"
 BAND_COLOURS = (
@@ -43,6 +45,7 @@ MARK_STYLES = {
 }
 NAMES = {"gd": "GD", "sgd": "SGD", "momentum": "momentum", "adam": "Adam"}
 GUTTER = 7  # columns of the w2 labels at the left
+START = "○"  # where the race starts, where no trail has passed over it
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,14 @@ class Grid:
         if 0 <= column < columns and 0 <= row < rows:
             return row, column
         return None
+
+
+def map_cells(width: int, height: int) -> tuple[int, int]:
+    """The columns and rows of loss cells in a map drawn `width` × `height` (the rest is
+    axes and legend). Odd counts: the middle row and column sit on the middle of the box
+    (w2 = 0 on the saddle's ridge, not half a cell off it)."""
+    columns, rows = max(9, width - GUTTER), max(5, height - 2)
+    return columns - (1 - columns % 2), rows - (1 - rows % 2)
 
 
 def grid(surface: Surface, columns: int, rows: int) -> Grid:
@@ -99,11 +110,15 @@ def draw_map(
 ) -> Text:
     """The map in `width` × `height` cells (axes included). `at`: the step each path has
     reached (default: its end); the paths are drawn up to it."""
-    columns, rows = max(8, width - GUTTER), max(4, height - 2)
+    columns, rows = map_cells(width, height)
     cells = grid(surface, columns, rows)
     edges = band_edges([value for row in cells.loss for value in row])
     marks: dict[tuple[int, int], tuple[str, str]] = {}
     ends: dict[tuple[int, int], tuple[str, str]] = {}  # drawn over every trail
+    for path in paths.values():  # the start, under the trails that leave it
+        where = cells.cell(path.w1[0], path.w2[0])
+        if where is not None:
+            marks[where] = (START, "bold")
     for optimizer, path in paths.items():
         last = path.steps if at is None else min(at.get(optimizer, path.steps), path.steps)
         letter, style = MARKS[optimizer], MARK_STYLES[optimizer]
@@ -144,6 +159,7 @@ def legend(paths: Mapping[str, Path], edges: Sequence[float]) -> Text:
     """Which letter is which optimizer (capital: where it is now), and the loss the bands
     span, lowest to highest."""
     text = Text("w2 ↑  ", style="dim")
+    text.append(f"{START} start  ")
     for optimizer in paths:
         text.append(MARKS[optimizer], style=MARK_STYLES[optimizer])
         text.append(f" {NAMES[optimizer]}  ")
@@ -155,3 +171,44 @@ def legend(paths: Mapping[str, Path], edges: Sequence[float]) -> Text:
 
 def _label(value: float) -> str:
     return fmt(value, 2)
+
+
+def trace_paths(trace: Trace, surface: str) -> dict[str, Path]:
+    """The paths a `landscape` trace holds for `surface`, by optimizer."""
+    paths = {}
+    for optimizer in OPTIMIZERS:
+        where, loss = (
+            trace.series[f"{surface}_{optimizer}"],
+            trace.series[f"{surface}_{optimizer}_loss"],
+        )
+        paths[optimizer] = Path(optimizer, where.x, where.y, loss.y)
+    return paths
+
+
+def race_map(
+    trace: Trace, surface: str, width: int, height: int, at: Mapping[str, int] | None = None
+) -> Text:
+    """The map of `surface` with the race a `landscape` trace holds on it."""
+    return draw_map(SURFACES[surface], trace_paths(trace, surface), width, height, at)
+
+
+TABLE_FIRST = 10  # a path's table lists its first steps one by one...
+TABLE_EVERY = 10  # ...then every 10th, and its last
+
+
+def table_steps(steps: int) -> list[int]:
+    """The steps a path's table lists: 0 to 10, then every 10th, then the last."""
+    shown = [k for k in range(steps + 1) if k <= TABLE_FIRST or k % TABLE_EVERY == 0]
+    if shown[-1] != steps:
+        shown.append(steps)
+    return shown
+
+
+def path_table(path: Path, title: str) -> Table:
+    """One optimizer's path: step, w1, w2 and L (the first steps, every 10th, the last)."""
+    table = Table(title=Text(title), title_justify="left", box=None, pad_edge=False)
+    for heading in ("step", "w1", "w2", "L"):
+        table.add_column(heading, justify="right", no_wrap=True)
+    for k in table_steps(path.steps):
+        table.add_row(str(k), fmt(path.w1[k]), fmt(path.w2[k]), fmt(path.loss[k]))
+    return table

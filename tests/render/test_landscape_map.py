@@ -43,13 +43,15 @@ def test_without_colour_the_bands_and_the_paths_still_read() -> None:
     surface = SURFACES["ravine"]
     paths = race(surface, surface.start, Settings(steps=50))
     lines = plain(draw_map(surface, paths, 80, 20))
-    body = "".join(line[GUTTER:] for line in lines[:18])
+    rows = len(lines) - 2  # under the cells: the w1 axis and the legend
+    assert rows == 17  # 18 lines' room, and an odd count: a row sits on w2 = 0
+    body = "".join(line[GUTTER:] for line in lines[:rows])
     assert set(BAND_CHARACTERS) - {" "} <= set(body)  # every band's character is used
     for letter in "GSMA":  # each optimizer's position now, and its trail
         assert letter in body or letter.lower() in body
-    assert lines[18].strip().startswith("-4") and lines[18].strip().endswith("4")
-    assert "w1 →" in lines[18]
-    assert lines[19].startswith("w2 ↑  g GD  s SGD  m momentum  a Adam")
+    assert lines[rows].strip().startswith("-4") and lines[rows].strip().endswith("4")
+    assert "w1 →" in lines[rows]
+    assert lines[rows + 1].startswith("w2 ↑  ○ start  g GD  s SGD  m momentum  a Adam")
 
 
 def test_a_path_ends_in_the_cell_of_its_last_position() -> None:
