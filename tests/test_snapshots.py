@@ -183,3 +183,21 @@ def test_pytorch_panel(snap_compare) -> None:
         await settle(pilot)
 
     assert snap_compare(make_app("backprop", 6), terminal_size=(100, 30), run_before=show)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+@pytest.mark.parametrize("colour", [True, False])
+def test_landscape_map(snap_compare, monkeypatch, size: tuple[int, int], colour: bool) -> None:
+    """The article's network as a map, in colour and with NO_COLOR (its bands then read as
+    characters), on a small and a large terminal."""
+    if not colour:
+        monkeypatch.setenv("NO_COLOR", "1")
+    assert snap_compare(make_app("landscape", 0), terminal_size=size, run_before=settle)
+
+
+def test_landscape_map_driven(snap_compare) -> None:
+    """m hands the keys to the map; three steps of the race, Adam's third opened up."""
+    app = make_app("landscape", 3)
+    assert snap_compare(
+        app, press=["m", "space", "space", "space"], terminal_size=(120, 40), run_before=settle
+    )

@@ -51,7 +51,7 @@ CHROME = 2  # lines of the title bar and the footer
 VALUES_WITH_INPUTS_MIN_HEIGHT = 40
 WATCH_INTERVAL_S = 0.5  # how often --watch looks at the lesson's file
 PLAY_INTERVAL_S = 0.05  # a race played on a map moves one step this often
-MAP_MIN_HEIGHT = 11  # lines for a map: nine rows of cells, its axis and its legend
+MAP_FLOOR = 7  # lines for a map at least: five rows of cells, its axis and its legend
 AHEAD_DELAY_S = 0.03  # the next step is drawn ahead this long after a step shows
 
 
@@ -214,6 +214,14 @@ class LessonScreen(Screen[None]):
             if step.map is None and figure.has_focus:
                 self.set_focus(None)
         panels = self._panels(index, revealed, new)
+        race = self.race
+        key = panels["equations"][1]
+        opened = isinstance(key, tuple) and key[0] == "opened"
+        self.query_one("#equations").border_title = (
+            f"{NAMES[race.optimizer]}'s step {race.shown}, opened up"
+            if opened and race is not None
+            else "Equations"
+        )
         for panel_id, (draw, key) in panels.items():
             self._panel(panel_id).show(draw, key)
         story = self.query_one("#story-text", VerticalScroll)
@@ -274,7 +282,7 @@ class LessonScreen(Screen[None]):
         race = self.race if step.map is not None and index == self.step else None
         if step.map is not None:
             text = self._panel("step-text").prepare(*panels["step-text"])
-            height = max(MAP_MIN_HEIGHT, self._chart_height(None if text is None else len(text)))
+            height = self._chart_height(None if text is None else len(text), MAP_FLOOR)
             at = race.at() if race is not None else None
             surface = step.map
             panels["figure"] = (
@@ -283,12 +291,8 @@ class LessonScreen(Screen[None]):
             )
             opened = race.opened(self._full_values()) if race is not None else None
             if race is not None and opened is not None:
-                title = f"{NAMES[race.optimizer]}, step {race.shown}"
                 panels["equations"] = (
-                    lambda width: Anchored(
-                        Text(f"{title}, opened up:", style="bold"),
-                        equations(opened, list(opened), (), width),
-                    ),
+                    lambda width: equations(opened, list(opened), (), width),
                     ("opened", self._version, race.shown, race.optimizer),
                 )
         elif diagram:
@@ -420,13 +424,13 @@ class LessonScreen(Screen[None]):
             text = f"{score} · {text}"
         return text
 
-    def _chart_height(self, text_lines: int | None) -> int:
-        """Lines for a step's chart: half the screen, but fewer (down to CHART_FLOOR) when
-        the step's text, `text_lines` long, would not fit under it otherwise."""
+    def _chart_height(self, text_lines: int | None, floor: int = CHART_FLOOR) -> int:
+        """Lines for a step's chart or map: half the screen, but fewer (down to `floor`)
+        when the step's text, `text_lines` long, would not fit under it otherwise."""
         height = max(CHART_MIN_HEIGHT, self.app.size.height // 2 - 2)
         if text_lines is not None:
             room = self.app.size.height - CHROME - text_lines - EQUATIONS_ROOM
-            height = max(CHART_FLOOR, min(height, room))
+            height = max(floor, min(height, room))
         return height
 
     def on_resize(self) -> None:

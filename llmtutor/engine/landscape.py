@@ -267,6 +267,7 @@ def race(surface: Surface, start: tuple[float, float], s: Settings) -> dict[str,
 # -- one step, opened up --------------------------------------------------------------------
 
 NAMES = {"gd": "GD", "sgd": "SGD", "momentum": "momentum", "adam": "Adam"}
+TAGS = {"gd": "GD", "sgd": "SGD", "momentum": "Mom", "adam": "Adam"}  # in short symbols
 
 
 def record_step(
@@ -547,18 +548,21 @@ def _race_on(t: Trace, surface: Surface, begin: tuple[float, float], s: Settings
     assert isinstance(loss, Expr)
     t.define(f"{name}_L_0", f"L₀{suffix}", loss)
     paths = race(surface, begin, s)
+    where = "" if name == "toy" else f"on the {name} map, "
     for optimizer, path in paths.items():
+        # Short, for the values panel ("L end Mom"); the note says which map.
+        tag = TAGS[optimizer]
         label = f"{NAMES[optimizer]}{suffix}"
         if path.steps >= 1:
             record_step(t, surface, path, 1, s, f"{name}_{optimizer}_1_", f" {label}")
-        note = (
+        note = where + (
             f"after {path.steps} steps, simulated"
             if not path.diverged
             else f"the last finite point, at step {path.steps}: the next step overflowed"
         )
-        t.constant(f"{name}_{optimizer}_w1_end", f"w1 end, {label}", path.w1[-1], note=note)
-        t.constant(f"{name}_{optimizer}_w2_end", f"w2 end, {label}", path.w2[-1], note=note)
-        t.constant(f"{name}_{optimizer}_L_end", f"L end, {label}", path.loss[-1], note=note)
+        t.constant(f"{name}_{optimizer}_w1_end", f"w1 end {tag}", path.w1[-1], note=note)
+        t.constant(f"{name}_{optimizer}_w2_end", f"w2 end {tag}", path.w2[-1], note=note)
+        t.constant(f"{name}_{optimizer}_L_end", f"L end {tag}", path.loss[-1], note=note)
         steps_axis = tuple(float(k) for k in range(path.steps + 1))
         t.add_series(
             Series(f"{name}_{optimizer}", f"{label}: where it went", path.w1, path.w2, "w1", "w2")
@@ -580,9 +584,10 @@ def _race_on(t: Trace, surface: Surface, begin: tuple[float, float], s: Settings
             reached[optimizer] = at
             t.constant(
                 f"{name}_{optimizer}_below",
-                f"first step L < {fmt(TARGET_LOSS)}, {NAMES[optimizer]}{suffix}",
+                f"{TAGS[optimizer]} L<{fmt(TARGET_LOSS)}",
                 math.inf if at is None else at,
-                note=f"never, in {path.steps} steps" if at is None else "simulated",
+                note=f"the first step with L < {fmt(TARGET_LOSS)}, {where}"
+                + (f"never in {path.steps} steps" if at is None else "simulated"),
             )
         finishers = [k for k in reached.values() if k is not None]
         best = min(finishers, default=None)

@@ -8,7 +8,8 @@ off (`NO_COLOR`, a pipe). The bands are cut at quantiles of the losses the map s
 each band holds about as many cells as the next, and a lower band never holds a higher loss.
 
 Each optimizer leaves its letter in the cells its path passes through (g, s, m, a), in capitals
-where it is now; where two meet, the later one in the legend's order is drawn over.
+where it is now; where two meet, the later one in the legend's order is drawn over. The start
+is ○, under the capitals only.
 """
 
 from __future__ import annotations
@@ -37,15 +38,18 @@ BAND_COLOURS = (
     "#f4d35e",
 )
 MARKS = {"gd": "g", "sgd": "s", "momentum": "m", "adam": "a"}
+# Bright letters on a black cell: they stand out on every band, and still do in shades of
+# grey where colour is off (Textual's NO_COLOR turns colours into their brightness).
 MARK_STYLES = {
-    "gd": "bold white",
-    "sgd": "bold magenta",
-    "momentum": "bold cyan",
-    "adam": "bold red",
+    "gd": "bold #ffffff",
+    "sgd": "bold #ff80ff",
+    "momentum": "bold #66e0ff",
+    "adam": "bold #ffa040",
 }
+MARK_BACKGROUND = "on #000000"
 NAMES = {"gd": "GD", "sgd": "SGD", "momentum": "momentum", "adam": "Adam"}
 GUTTER = 7  # columns of the w2 labels at the left
-START = "○"  # where the race starts, where no trail has passed over it
+START = "○"  # where the race starts, drawn over the trails, under where each path is now
 
 
 @dataclass(frozen=True)
@@ -115,10 +119,6 @@ def draw_map(
     edges = band_edges([value for row in cells.loss for value in row])
     marks: dict[tuple[int, int], tuple[str, str]] = {}
     ends: dict[tuple[int, int], tuple[str, str]] = {}  # drawn over every trail
-    for path in paths.values():  # the start, under the trails that leave it
-        where = cells.cell(path.w1[0], path.w2[0])
-        if where is not None:
-            marks[where] = (START, "bold")
     for optimizer, path in paths.items():
         last = path.steps if at is None else min(at.get(optimizer, path.steps), path.steps)
         letter, style = MARKS[optimizer], MARK_STYLES[optimizer]
@@ -129,7 +129,11 @@ def draw_map(
         where = cells.cell(path.w1[last], path.w2[last])
         if where is not None:
             ends[where] = (letter.upper(), style)
-    marks.update(ends)
+    for path in paths.values():  # the start, over the trails that leave it
+        where = cells.cell(path.w1[0], path.w2[0])
+        if where is not None:
+            marks[where] = (START, "bold #ffffff")
+    marks.update(ends)  # where each path is now, over everything
     lines = []
     for row in range(rows):
         label = _label(cells.w2[row]) if row in (0, rows // 2, rows - 1) else ""
@@ -139,7 +143,7 @@ def draw_map(
             background = f"on {BAND_COLOURS[level]}"
             mark = marks.get((row, column))
             if mark is not None:
-                line.append(mark[0], style=f"{mark[1]} {background}")
+                line.append(mark[0], style=f"{mark[1]} {MARK_BACKGROUND}")
             else:
                 line.append(BAND_CHARACTERS[level], style=f"dim {background}")
         lines.append(line)
