@@ -28,6 +28,7 @@ from llmtutor.engine import InputSpec, InputValue, fmt_input
 from llmtutor.safe_text import visible
 
 UNFINISHED = "… not applied until the number is finished"
+NAME_WIDTH = 8  # the longest input name the usual column holds (see .input-name)
 
 
 def warning(problem: object) -> Content:
@@ -90,6 +91,9 @@ class InputsPanel(VerticalScroll):
         self.applied = dict(self.initial)  # what the lesson is computed with
 
     def compose(self) -> ComposeResult:
+        # Names longer than the usual column ("w1₀ ravine") get a wider one.
+        long = any(len(spec.symbol or spec.name) > NAME_WIDTH for spec in self.lesson.input_specs)
+        self.set_class(long, "long-names")
         for spec in self.lesson.input_specs:
             with Horizontal(classes="input-row"):
                 yield Label(Content(spec.symbol or spec.name), classes="input-name")
@@ -163,6 +167,16 @@ class InputsPanel(VerticalScroll):
         self.lesson, self.initial = lesson, {**lesson.defaults, **values}
         self.applied = dict(self.initial)
         self.refresh(recompose=True)
+
+    def show_values(self, values: Mapping[str, InputValue]) -> None:
+        """Put `values` (valid inputs the lesson now computes with, set elsewhere: a map's
+        start moved) in their fields, without applying them again."""
+        for name, value in values.items():
+            self.applied[name] = value
+            field = self.query_one(f"#input-{name}", Input)
+            with field.prevent(Input.Changed):
+                field.value = fmt_input(value)
+        self.check_all()
 
     def reset(self) -> None:
         """Put every field back to the lesson's default."""

@@ -359,7 +359,7 @@ class LessonScreen(Screen[None]):
         values = {**self.values, **start}
         changed = {k: v for k, v in values.items() if v != self.lesson.defaults.get(k)}
         self._recompute(changed)
-        self.query_one(InputsPanel).show_lesson(self.lesson, self.values)
+        self.query_one(InputsPanel).show_values(start)
 
     def on_landscape_map_asked(self, message: LandscapeMap.Asked) -> None:
         race = self.race

@@ -587,7 +587,7 @@ def _race_on(t: Trace, surface: Surface, begin: tuple[float, float], s: Settings
                 f"{TAGS[optimizer]} L<{fmt(TARGET_LOSS)}",
                 math.inf if at is None else at,
                 note=f"the first step with L < {fmt(TARGET_LOSS)}, {where}"
-                + (f"never in {path.steps} steps" if at is None else "simulated"),
+                + (f"never, up to step {path.steps}" if at is None else "simulated"),
             )
         finishers = [k for k in reached.values() if k is not None]
         best = min(finishers, default=None)
