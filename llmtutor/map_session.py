@@ -9,12 +9,14 @@ the lesson computes with like any other change.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from llmtutor.engine import InputValue, Trace
 from llmtutor.engine.landscape import (
     OPTIMIZERS,
     SURFACES,
+    Path,
+    Settings,
     race,
     settings,
     start,
@@ -31,6 +33,11 @@ class MapSession:
     surface: str
     shown: int | None = None  # the race is drawn up to this step; None: the whole race
     optimizer: str = "adam"  # whose step is opened up
+    # The race last opened, by its settings and start: stepping through it opens each step
+    # without running the race again.
+    _raced: tuple[tuple[Settings, tuple[float, float]], dict[str, Path]] | None = field(
+        default=None, repr=False
+    )
 
     def longest(self, trace: Trace) -> int:
         """The steps of the longest path (a diverged one stops early)."""
@@ -72,7 +79,10 @@ class MapSession:
         surface = SURFACES[self.surface]
         numbers = {k: v for k, v in values.items() if isinstance(v, int | float)}
         given = settings(numbers)
-        path = race(surface, start(numbers, surface), given)[self.optimizer]
+        key = (given, start(numbers, surface))
+        if self._raced is None or self._raced[0] != key:  # stepping reuses the race
+            self._raced = (key, race(surface, key[1], given))
+        path = self._raced[1][self.optimizer]
         if self.shown > path.steps:
             return None
         return step_trace(surface, path, self.shown, given)

@@ -331,3 +331,36 @@ async def test_the_start_is_drawn_where_the_lesson_says_it_is() -> None:
         await pilot.pause()
         assert screen.values  # the start moved
         assert starts() == [(row, column)]
+
+
+@synchronously
+async def test_while_a_quiz_question_waits_the_map_gives_nothing_away() -> None:
+    """Step 2 asks for GD's w1 after one step: driving the map would open that step, so a
+    click, or keys given to the map by Tab, wait until the prediction is in."""
+    app = lesson_app(step=1)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = lesson(app)
+        await pilot.press("k")
+        await pilot.pause()
+        assert isinstance(screen.focused, Input)  # the quiz's answer field
+        shown = figure(app)
+        await pilot.click("#figure", offset=(shown.styles.padding.left + GUTTER + 3, 1))
+        await pilot.pause()
+        assert "Predict the asked value first" in notice(app)
+        assert screen.values == {} and isinstance(screen.focused, Input)  # back to the answer
+        screen.set_focus(shown)  # as Tab can give it the focus
+        await pilot.press("space")
+        await pilot.pause()
+        assert screen.race is not None and screen.race.shown is None
+        assert "Predict the asked value first" in notice(app)
+        assert isinstance(screen.focused, Input)
+        for name in ("toy_gd_1_w1", "toy_adam_1_w1"):
+            await pilot.press(*fmt(screen.trace.value(name)), "enter")
+            await pilot.pause()
+        assert len(screen.answers) == 2  # both of this step's questions
+        await pilot.press("m")  # every question answered: the map is the learner's again
+        await pilot.pause()
+        assert shown.has_focus
+        await pilot.press("space")
+        await pilot.pause()
+        assert screen.race.shown == 1

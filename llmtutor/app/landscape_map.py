@@ -41,7 +41,8 @@ class LandscapeMap(Drawing, can_focus=True):
             self.across, self.up = across, up
 
     class Placed(Message):
-        """Put the start at the map's cell (`column`, `row`), counted from its top left."""
+        """Put the start at the map's cell (`column`, `row`), counted from its top left
+        (a click: the screen gives the map the keys, unless a quiz question waits)."""
 
         def __init__(self, column: int, row: int) -> None:
             super().__init__()
@@ -68,7 +69,6 @@ class LandscapeMap(Drawing, can_focus=True):
         offset = event.get_content_offset(self)
         if offset is None:
             return
-        self.screen.set_focus(self)
         self.post_message(self.Placed(offset.x - GUTTER, offset.y))
 
     @property

@@ -328,11 +328,24 @@ class LessonScreen(Screen[None]):
         if figure.has_focus:
             self._leave_map()
             return
+        if not self._may_drive():
+            return
         self.set_focus(figure)  # at once: the next key pressed is the map's
         self.say(
             "Driving the map: ←↑↓→ or a click move the start, space steps, p plays, "
             "o picks whose step opens, m hands the keys back."
         )
+
+    def _may_drive(self) -> bool:
+        """Whether the map may be driven now: not while a quiz question waits, since
+        stepping the race would open the asked value (a notice says so)."""
+        if self._pending_question() is None:
+            return True
+        self.say("Predict the asked value first: the map would give it away.")
+        answers = self.query("#quiz Input")
+        if answers:
+            self.set_focus(answers.first())  # back to where the prediction is typed
+        return False
 
     def _leave_map(self) -> None:
         self._stop_playing()
@@ -341,15 +354,16 @@ class LessonScreen(Screen[None]):
 
     def on_landscape_map_moved(self, message: LandscapeMap.Moved) -> None:
         figure, race = self.query_one(LandscapeMap), self.race
-        if race is None:
+        if race is None or not self._may_drive():
             return
         width, height = figure.map_size
         self._move_start(race.moved(self._full_values(), message.across, message.up, width, height))
 
     def on_landscape_map_placed(self, message: LandscapeMap.Placed) -> None:
         figure, race = self.query_one(LandscapeMap), self.race
-        if race is None:
+        if race is None or not self._may_drive():
             return
+        self.set_focus(figure)
         width, height = figure.map_size
         start = race.placed(message.column, message.row, width, height)
         if start is not None:
@@ -368,6 +382,8 @@ class LessonScreen(Screen[None]):
         what = message.what
         if what == "leave":
             self._leave_map()
+            return
+        if not self._may_drive():
             return
         if what == "play":
             if self._playing is not None:
