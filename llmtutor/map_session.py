@@ -26,6 +26,7 @@ from llmtutor.engine.landscape import (
 from llmtutor.render.landscape import map_cells
 
 DECIMALS = 4  # a start moved by the keys or the mouse is rounded to this many decimals
+PLAY_FRAMES = 200  # a played race takes about this many frames, however long it is
 
 
 @dataclass
@@ -47,16 +48,22 @@ class MapSession:
         """The step each path is drawn up to, for the map (None: the whole race)."""
         return None if self.shown is None else dict.fromkeys(OPTIMIZERS, self.shown)
 
-    def forward(self, trace: Trace) -> bool:
-        """One step on: from the start when the whole race was on show. False at the end."""
+    def forward(self, trace: Trace, by: int = 1) -> bool:
+        """`by` steps on (to the end at most): from the start when the whole race was on
+        show. False at the end."""
         end = self.longest(trace)
         if self.shown is None:
-            self.shown = min(1, end)
+            self.shown = min(by, end)
             return True
         if self.shown >= end:
             return False
-        self.shown += 1
+        self.shown = min(end, self.shown + by)
         return True
+
+    def play_stride(self, trace: Trace) -> int:
+        """Steps per frame of a played race: one, or more for a long race, so that any
+        race plays in about PLAY_FRAMES frames."""
+        return max(1, -(-self.longest(trace) // PLAY_FRAMES))
 
     def back(self, trace: Trace) -> bool:
         """One step back (from the end when the whole race was on show). False at step 0."""

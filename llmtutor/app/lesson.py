@@ -409,7 +409,7 @@ class LessonScreen(Screen[None]):
 
     def _play_step(self) -> None:
         race = self.race
-        if race is None or not race.forward(self.trace):
+        if race is None or not race.forward(self.trace, race.play_stride(self.trace)):
             self._stop_playing()
         self.show_step()
 

@@ -14,6 +14,7 @@ is ○, under the capitals only.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -90,6 +91,14 @@ def grid(surface: Surface, columns: int, rows: int) -> Grid:
     return Grid(w1, w2, tuple(tuple(surface.value(a, b) for a in w1) for b in w2))
 
 
+@functools.lru_cache(maxsize=16)
+def _banded(surface: Surface, columns: int, rows: int) -> tuple[Grid, tuple[float, ...]]:
+    """The map's cells and its bands' edges: the same for every frame of a race played on
+    it, so worked out once per map and size."""
+    cells = grid(surface, columns, rows)
+    return cells, band_edges([value for row in cells.loss for value in row])
+
+
 def band_edges(losses: Sequence[float], bands: int = len(BAND_CHARACTERS)) -> tuple[float, ...]:
     """The losses at which each band above the lowest begins: quantiles of `losses`."""
     ordered = sorted(value for value in losses if math.isfinite(value))
@@ -115,8 +124,7 @@ def draw_map(
     """The map in `width` × `height` cells (axes included). `at`: the step each path has
     reached (default: its end); the paths are drawn up to it."""
     columns, rows = map_cells(width, height)
-    cells = grid(surface, columns, rows)
-    edges = band_edges([value for row in cells.loss for value in row])
+    cells, edges = _banded(surface, columns, rows)
     marks: dict[tuple[int, int], tuple[str, str]] = {}
     ends: dict[tuple[int, int], tuple[str, str]] = {}  # drawn over every trail
     for optimizer, path in paths.items():
