@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -338,7 +339,7 @@ def training_step(positions, lr, beta1, beta2):
     }
 
 
-def landscape(starts, lr, beta1, beta2, momentum, steps):
+def landscape(starts, lr, beta1, beta2, momentum, noise, seed, steps):
     # Five loss surfaces over two weights, each written once with torch operations;
     # autograd finds their gradients.
     surfaces = {
@@ -354,11 +355,14 @@ def landscape(starts, lr, beta1, beta2, momentum, steps):
             + 0.5 * w2**2
         ),
     }
-    # The optimizers, each made for a list of parameters. The race's fourth runner, SGD with
-    # noise, adds seeded Gaussian noise from numpy's generator to every gradient; torch's
-    # generator draws different numbers, so that run is left out here.
+    # SGD's noise: one standard normal draw per step and weight, from numpy's generator
+    # seeded as the lesson seeds it (torch's generator would draw other numbers).
+    draws = torch.from_numpy(np.random.default_rng(seed).standard_normal((steps, 2)))
+    # The optimizers, each made for a list of parameters. SGD is plain SGD on a noisy
+    # gradient: the noise is added to w.grad before optimizer.step().
     optimizers = {
         "gd": lambda params: torch.optim.SGD(params, lr=lr),
+        "sgd": lambda params: torch.optim.SGD(params, lr=lr),
         "momentum": lambda params: torch.optim.SGD(params, lr=lr, momentum=momentum),
         "adam": lambda params: torch.optim.Adam(params, lr=lr, betas=(beta1, beta2)),
     }
@@ -375,6 +379,8 @@ def landscape(starts, lr, beta1, beta2, momentum, steps):
                 before = w.detach().clone()
                 optimizer.zero_grad()
                 surface(*w).backward()
+                if kind == "sgd":
+                    w.grad += noise * draws[step - 1]
                 optimizer.step()
                 with torch.no_grad():
                     # A run that diverged stops at its last finite point.
@@ -382,8 +388,9 @@ def landscape(starts, lr, beta1, beta2, momentum, steps):
                         w.copy_(before)
                         break
                 if step == 1:  # the first step, as the lesson opens it up
-                    values[f"{name}_{kind}_1_g1"] = w.grad[0].item()
-                    values[f"{name}_{kind}_1_g2"] = w.grad[1].item()
+                    if kind != "sgd":  # (SGD's w.grad holds its noise too)
+                        values[f"{name}_{kind}_1_g1"] = w.grad[0].item()
+                        values[f"{name}_{kind}_1_g2"] = w.grad[1].item()
                     values[f"{name}_{kind}_1_w1"] = w[0].item()
                     values[f"{name}_{kind}_1_w2"] = w[1].item()
             values[f"{name}_{kind}_w1_end"] = w[0].item()
