@@ -8,7 +8,7 @@ import os
 import stat
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, ParamSpec
 
@@ -30,7 +30,7 @@ from llmtutor.curriculum import (
 )
 from llmtutor.engine import InputValue
 from llmtutor.files import file_kind, path_problem, write_problem
-from llmtutor.run_settings import MAX_SEED, MAX_STEPS, RunSettings
+from llmtutor.run_settings import LAYERS, MAX_LAYERS, MAX_SEED, MAX_STEPS, RunSettings
 from llmtutor.safe_text import excerpt, path_excerpt, visible
 from llmtutor.signals import ending_quietly_on_signals
 
@@ -468,17 +468,86 @@ def _check_once(exercise: Exercise, path: Path) -> int:
     help="Where to train; auto picks a GPU when there is one.",
 )
 @click.option("--compare", is_flag=True, help="With --plain: also train with the other optimizer.")
+@click.option(
+    "--layers",
+    default=str(LAYERS),
+    show_default=True,
+    metavar="INTEGER",
+    help=f"Transformer layers, 1 to {MAX_LAYERS}.",
+)
+@click.option(
+    "--no-residual", is_flag=True, help="Each layer without its skip connections (an experiment)."
+)
+@click.option(
+    "--schedule",
+    default="constant",
+    show_default=True,
+    metavar="constant|cosine",
+    help="A constant rate, or linear warmup then cosine decay (the schedule lesson's).",
+)
+@click.option(
+    "--warmup",
+    default="0",
+    show_default=True,
+    metavar="INTEGER",
+    help="With --schedule cosine: steps of linear warmup, fewer than --steps.",
+)
+@click.option(
+    "--lr-min",
+    default="0",
+    show_default=True,
+    metavar="NUMBER",
+    help="With --schedule cosine: where the decay ends, 0 to --lr.",
+)
+@click.option(
+    "--no-bias-correction",
+    is_flag=True,
+    help="Adam with m and v used as they are, without m̂ and v̂ (an experiment).",
+)
+@click.option(
+    "--grad-norms",
+    is_flag=True,
+    help="With --plain: each part's gradient norm, and the update's size, at each report.",
+)
 @pipe_safe
 def train_command(
-    plain: bool, steps: str, lr: str, seed: str, optimizer: str, device: str, compare: bool
+    plain: bool,
+    steps: str,
+    lr: str,
+    seed: str,
+    optimizer: str,
+    device: str,
+    compare: bool,
+    layers: str,
+    no_residual: bool,
+    schedule: str,
+    warmup: str,
+    lr_min: str,
+    no_bias_correction: bool,
+    grad_norms: bool,
 ) -> None:
     """Train the tiny transformer live (on the GPU when there is one)."""
     try:
         settings = RunSettings().with_text(
-            steps=steps, lr=lr, seed=seed, optimizer=optimizer, device=device
+            steps=steps,
+            lr=lr,
+            seed=seed,
+            optimizer=optimizer,
+            device=device,
+            layers=layers,
+            schedule=schedule,
+            warmup=warmup,
+            lr_min=lr_min,
+        )
+        settings = replace(
+            settings, residual=not no_residual, bias_correction=not no_bias_correction
         )
     except ValueError as error:
         raise UsageProblem(str(error)) from None
+    if no_bias_correction and settings.optimizer != "adam":
+        raise UsageProblem("--no-bias-correction is an experiment on Adam: use --optimizer adam")
+    if grad_norms and not plain:
+        raise UsageProblem("--grad-norms prints with --plain; the app shows them in a panel")
     if settings.device != "auto":
         from llmtutor.training import DeviceError, choose_device
 
@@ -488,16 +557,16 @@ def train_command(
             raise UsageProblem(str(error)) from None
     if plain:
         runs = [settings, settings.other_optimizer()] if compare else [settings]
-        sys.exit(_train_plain(runs))
+        sys.exit(_train_plain(runs, grad_norms))
     _run_app(_catalog(run=False), training=settings, start_training=True)
 
 
-def _train_plain(runs: list[RunSettings]) -> int:
+def _train_plain(runs: list[RunSettings], grad_norms: bool = False) -> int:
     from llmtutor.train_plain import run_plain
 
     gc.enable()  # off while starting (llmtutor.launch); a long run needs it
 
-    return run_plain(runs, sys.stdout)
+    return run_plain(runs, sys.stdout, grad_norms=grad_norms)
 
 
 def _run_app(

@@ -10,6 +10,9 @@ from llmtutor.safe_text import excerpt
 
 OPTIMIZERS = ("adam", "sgd")
 DEVICES = ("auto", "cpu", "cuda", "mps")
+SCHEDULES = ("constant", "cosine")  # a constant rate, or linear warmup then cosine decay
+LAYERS = 2  # the article's depth
+MAX_LAYERS = 16
 MAX_STEPS = 100_000
 MAX_SEED = 2**64 - 1  # torch.manual_seed takes 0 to 0xffff_ffff_ffff_ffff (and negatives)
 
@@ -21,17 +24,53 @@ class RunSettings:
     seed: int = 42
     optimizer: str = "adam"
     device: str = "auto"
+    # The experiments (each off by default: the article's run)
+    layers: int = LAYERS  # transformer layers
+    residual: bool = True  # the skip connections around attention and feed-forward
+    schedule: str = "constant"  # "cosine": linear warmup, then cosine decay to lr_min
+    warmup: int = 0  # steps of linear warmup (cosine only)
+    lr_min: float = 0.0  # where cosine decay ends (cosine only)
+    bias_correction: bool = True  # Adam's m̂ and v̂; off: m and v used as they are
+
+    def __post_init__(self) -> None:
+        problem = self.problem()
+        if problem:
+            raise ValueError(problem)
+
+    def problem(self) -> str | None:
+        """Why these settings do not go together, or None."""
+        if not 1 <= self.layers <= MAX_LAYERS:
+            return f"layers must be between 1 and {MAX_LAYERS}"
+        if self.schedule not in SCHEDULES:
+            return f"schedule must be one of {', '.join(SCHEDULES)}"
+        if self.warmup < 0 or self.warmup >= self.steps:
+            return f"warmup must be 0 or more and less than the steps ({self.steps})"
+        if not (math.isfinite(self.lr_min) and 0 <= self.lr_min <= self.lr):
+            return f"lr-min must be between 0 and the learning rate ({self.lr:g})"
+        if self.schedule == "constant" and (self.warmup or self.lr_min):
+            return "warmup and lr-min shape the cosine schedule: add --schedule cosine"
+        return None
 
     def label(self) -> str:
-        """How a run is named on the chart's legend."""
-        return f"{self.optimizer}, lr {self.lr:g}, seed {self.seed}"
+        """How a run is named on the chart's legend: its optimizer, rate and seed, then each
+        experiment that differs from the article's run."""
+        parts = [f"{self.optimizer}, lr {self.lr:g}, seed {self.seed}"]
+        if self.layers != LAYERS:
+            parts.append(f"{self.layers} layers")
+        if not self.residual:
+            parts.append("no residual")
+        if self.schedule == "cosine":
+            parts.append(f"cosine (warmup {self.warmup}, lr-min {self.lr_min:g})")
+        if not self.bias_correction and self.optimizer == "adam":
+            parts.append("no bias correction")
+        return ", ".join(parts)
 
     def with_text(self, **texts: str) -> RunSettings:
         """These settings with fields replaced from typed text; ValueError says what is wrong."""
         values: dict[str, object] = {}
         for name, text in texts.items():
             text = text.strip()
-            if name in ("steps", "seed"):
+            if name in ("steps", "seed", "layers", "warmup"):
                 try:
                     number = int(text.replace("_", "").replace(",", ""))
                 except ValueError:
@@ -42,7 +81,23 @@ class RunSettings:
                     raise ValueError(f"steps must be between 1 and {MAX_STEPS:,}")
                 if name == "seed" and not 0 <= number <= MAX_SEED:
                     raise ValueError(f"seed must be between 0 and {MAX_SEED} (torch's range)")
+                if name == "layers" and not 1 <= number <= MAX_LAYERS:
+                    raise ValueError(f"layers must be between 1 and {MAX_LAYERS}")
+                if name == "warmup" and number < 0:
+                    raise ValueError("warmup must be 0 or more")
                 values[name] = number
+            elif name == "lr_min":
+                try:
+                    floor = float(text)
+                except ValueError:
+                    raise ValueError(f"lr-min must be a number, not {excerpt(text)}") from None
+                if not math.isfinite(floor) or floor < 0:
+                    raise ValueError("lr-min must be a finite number, 0 or more")
+                values[name] = floor
+            elif name == "schedule":
+                if text.lower() not in SCHEDULES:
+                    raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}")
+                values[name] = text.lower()
             elif name == "lr":
                 try:
                     rate = float(text)
@@ -61,7 +116,7 @@ class RunSettings:
                 values[name] = text.lower()
             else:
                 raise ValueError(f"unknown setting {excerpt(name)}")
-        return replace(self, **values)  # type: ignore[arg-type]
+        return replace(self, **values)  # type: ignore[arg-type]  # ValueError: see problem()
 
     def other_optimizer(self) -> RunSettings:
         return replace(self, optimizer="sgd" if self.optimizer == "adam" else "adam")

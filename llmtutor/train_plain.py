@@ -18,9 +18,10 @@ def _line(file: TextIO, text: str = "") -> None:
     file.flush()  # a watcher of the pipe sees each line as it comes
 
 
-def run_plain(settings_list: Sequence[RunSettings], file: TextIO) -> int:
+def run_plain(settings_list: Sequence[RunSettings], file: TextIO, grad_norms: bool = False) -> int:
     """Train once per settings (one, or two to compare optimizers); return the exit status:
-    0 when every run finished, 1 when one diverged."""
+    0 when every run finished, 1 when one diverged. With `grad_norms`, each progress line
+    is followed by the gradient's norm over each part of the model and the update's size."""
     import torch
 
     from llmtutor.training import (
@@ -62,6 +63,8 @@ def run_plain(settings_list: Sequence[RunSettings], file: TextIO) -> int:
                         f"step {event.step:>5}/{event.total}  loss {event.loss:.4f}  "
                         f"ppl {event.perplexity:8.2f}  {event.tokens_per_s:>9,.0f} tokens/s",
                     )
+                    if grad_norms:
+                        _line(file, health_line(event.grad_norms, event.update_ratio))
             elif isinstance(event, Sample):
                 pass
             elif isinstance(event, Diverged):
@@ -87,3 +90,11 @@ def run_plain(settings_list: Sequence[RunSettings], file: TextIO) -> int:
         for row in chart.plain.splitlines():
             _line(file, row.rstrip())
     return status
+
+
+def health_line(norms: Sequence[tuple[str, float]], update_ratio: float | None) -> str:
+    """The gradient's norm over each part of the model, input side first, and the update
+    relative to the weights: "  ‖grad‖ embeddings 0.41 · block 1 0.33 · … · update/weights 2e-3"."""
+    parts = " · ".join(f"{name} {norm:.3g}" for name, norm in norms)
+    ratio = "" if update_ratio is None else f" · update/weights {update_ratio:.2g}"
+    return f"         ‖grad‖ {parts}{ratio}"

@@ -61,6 +61,14 @@ def test_a_diverging_run_is_stopped_with_a_message() -> None:
         (("--lr", "nan"), "greater than 0"),
         (("--seed", "-3"), "seed must be"),
         (("--optimizer", "rmsprop"), "adam, sgd"),
+        (("--layers", "0"), "layers must be between 1 and 16"),
+        (("--layers", "deep"), "layers must be a whole number"),
+        (("--schedule", "step"), "constant, cosine"),
+        (("--warmup", "10"), "add --schedule cosine"),
+        (("--schedule", "cosine", "--steps", "50", "--warmup", "50"), "less than the steps"),
+        (("--schedule", "cosine", "--lr-min", "0.1"), "lr-min must be between 0 and"),
+        (("--lr-min", "x"), "lr-min must be a number"),
+        (("--optimizer", "sgd", "--no-bias-correction"), "experiment on Adam"),
     ],
 )
 def test_bad_settings_are_usage_errors(args: tuple[str, ...], message: str) -> None:
@@ -93,3 +101,28 @@ def test_the_training_text_is_the_sources() -> None:
     assert (
         TEXT == "the quick brown fox jumps over the lazy dog. the dog sleeps. the fox runs. " * 20
     )
+
+
+def test_an_experiment_runs_and_prints_each_parts_gradient_norm() -> None:
+    result = run(
+        "--plain", "--steps", "101", "--device", "cpu", "--layers", "3", "--no-residual",
+        "--schedule", "cosine", "--warmup", "10", "--lr-min", "1e-4", "--no-bias-correction",
+        "--grad-norms",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    label = "adam, lr 0.001, seed 42, 3 layers, no residual, cosine (warmup 10, lr-min 0.0001)"
+    assert f"{label}, no bias correction" in out
+    health = [line for line in out.splitlines() if "‖grad‖" in line]
+    assert len(health) == 2  # one under each progress line: steps 0 and 100
+    for line in health:
+        names = [part.split()[0] for part in line.split("‖grad‖")[1].split(" · ")]
+        assert names == ["embeddings", "block", "block", "block", "head", "update/weights"]
+    # The warmup's first rate is 0: the first step moves nothing.
+    assert health[0].endswith("update/weights 0")
+
+
+def test_grad_norms_are_printed_with_plain_only() -> None:
+    result = run("--grad-norms", "--steps", "5")
+    assert result.returncode == 2
+    assert "--grad-norms prints with --plain" in result.stderr

@@ -64,6 +64,11 @@ class Progress:
     tokens_per_s: float  # training speed since the previous report
     elapsed_s: float  # training time so far (pauses and samples excluded)
     watch: WatchedParameter | None
+    # Gradient health: the gradient's norm over each part of the model, input side first
+    # ("embeddings", "block 1", …, "head"), and the step's update relative to the weights,
+    # ‖w_after − w_before‖ ÷ ‖w_before‖ over every weight.
+    grad_norms: tuple[tuple[str, float], ...] = ()
+    update_ratio: float | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +109,7 @@ class Setup:
     optimizer: torch.optim.Optimizer
     data: torch.Tensor  # the whole text as token ids, on the device: (1500,)
     batches: torch.Generator  # draws the batch positions, on the device
+    scheduler: torch.optim.lr_scheduler.LRScheduler | None = None  # for schedule "cosine"
 
 
 def fused_adam_supported(device: torch.device) -> bool:
@@ -116,11 +122,33 @@ def fused_adam_supported(device: torch.device) -> bool:
 
 
 def make_optimizer(model: torch.nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
-    """Adam (fused where the device has it) or plain SGD, both at config.lr."""
+    """Adam (fused where the device has it), Adam without bias correction, or plain SGD,
+    all at config.lr."""
     if config.optimizer == "sgd":
         return torch.optim.SGD(model.parameters(), lr=config.lr)
+    if not config.bias_correction:
+        from llmtutor.training.optim import UncorrectedAdam
+
+        return UncorrectedAdam(model.parameters(), lr=config.lr)
     device = next(model.parameters()).device
     return torch.optim.Adam(model.parameters(), lr=config.lr, fused=fused_adam_supported(device))
+
+
+def make_scheduler(
+    optimizer: torch.optim.Optimizer, config: TrainConfig
+) -> torch.optim.lr_scheduler.LRScheduler | None:
+    """For schedule "cosine", the schedule lesson's rate (linear warmup, then cosine decay
+    to lr_min), from the engine's one definition of it, as a LambdaLR factor of config.lr."""
+    if config.schedule != "cosine":
+        return None
+    from llmtutor.engine.schedule import lr_at
+
+    floor = config.lr_min / config.lr
+
+    def factor(step: int) -> float:
+        return lr_at(step, 1.0, floor, config.warmup, config.steps)
+
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
 
 
 def build(config: TrainConfig) -> Setup:
@@ -132,14 +160,28 @@ def build(config: TrainConfig) -> Setup:
     model = TinyTransformer(config).to(device)
     batches = torch.Generator(device=device)
     batches.manual_seed(config.seed)
+    optimizer = make_optimizer(model, config)
     return Setup(
         config=config,
         device=device,
         model=model,
-        optimizer=make_optimizer(model, config),
+        optimizer=optimizer,
         data=encode(TEXT).to(device),
         batches=batches,
+        scheduler=make_scheduler(optimizer, config),
     )
+
+
+def parts(model: TinyTransformer) -> list[tuple[str, list[torch.nn.Parameter]]]:
+    """The model's weights in the parts gradient health is read by, input side first."""
+    embeddings = [*model.token_embedding.parameters(), *model.position_embedding.parameters()]
+    blocks = [(f"block {i}", list(b.parameters())) for i, b in enumerate(model.blocks, 1)]
+    return [("embeddings", embeddings), *blocks, ("head", list(model.head.parameters()))]
+
+
+def _norm(tensors: list[torch.Tensor]) -> torch.Tensor:
+    """‖the tensors, as one vector‖ (0-d)."""
+    return torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(t) for t in tensors]))
 
 
 @dataclass(frozen=True, eq=False)
@@ -263,10 +305,11 @@ def _run(
 ) -> Iterator[Event]:
     config, model, optimizer = setup.config, setup.model, setup.optimizer
     yield Started(describe(setup.device), model.parameter_count(), config)
+    groups = parts(model)
+    weights = [p for _, params in groups for p in params]
 
     tokens_per_step = config.batch_size * config.seq_len
     last_step = config.steps - 1
-    lr = optimizer.param_groups[0]["lr"]
     started = time.perf_counter()
     off_clock = 0.0  # seconds paused or generating samples: not training time
     reported_at, reported_step = 0.0, -1  # training time and step of the previous report
@@ -289,15 +332,27 @@ def _run(
 
         report = step % config.report_every == 0 or step == last_step
         watched_before = watched.before_step() if report and watched else []
+        health: list[torch.Tensor] = []
+        if report:  # the gradient of each part, and the weights before the step
+            health = [_norm([p.grad for p in params if p.grad is not None]) for _, params in groups]
+            before = [p.detach().clone() for p in weights]
+        lr = optimizer.param_groups[0]["lr"]  # the rate this step uses
         optimizer.step()
+        if setup.scheduler is not None:
+            setup.scheduler.step()
         steps_done = step + 1
 
         if report:
             # one host–device sync per reported step: every number comes back together
             watched_after = watched.after_step(optimizer) if watched else []
-            loss_value, *watched_numbers = torch.stack(
-                [loss.detach(), *watched_before, *watched_after]
+            moved = _norm([p.detach() - b for p, b in zip(weights, before, strict=True)])
+            ratio = moved / _norm(before)
+            numbers = torch.stack(
+                [loss.detach(), ratio, *health, *watched_before, *watched_after]
             ).tolist()
+            loss_value, update_ratio = numbers[0], numbers[1]
+            norms = numbers[2 : 2 + len(groups)]
+            watched_numbers = numbers[2 + len(groups) :]
             if not math.isfinite(loss_value):
                 yield Diverged(step, loss_value)
                 diverged = True
@@ -313,6 +368,10 @@ def _run(
                 tokens_per_s=(step - reported_step) * tokens_per_step / seconds,
                 elapsed_s=elapsed,
                 watch=watched.event(watched_numbers) if watched else None,
+                grad_norms=tuple(
+                    (name, norm) for (name, _), norm in zip(groups, norms, strict=True)
+                ),
+                update_ratio=update_ratio,
             )
             reported_at, reported_step = elapsed, step
 

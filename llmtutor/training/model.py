@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from llmtutor.engine.live_run import LAYERS, PROMPT, SAMPLE_EVERY, WIDTH
-from llmtutor.run_settings import OPTIMIZERS, RunSettings
+from llmtutor.run_settings import OPTIMIZERS, SCHEDULES, RunSettings
 from llmtutor.training.data import VOCAB_SIZE, unknown_characters
 
 
@@ -30,13 +30,18 @@ class TrainConfig:
     steps: int = 500  # optimizer steps (one batch each)
     batch_size: int = 16  # sequences per batch
     seq_len: int = 32  # characters per sequence: the context the model learns from
-    lr: float = 1e-3  # learning rate (constant: no schedule, as in the source)
+    lr: float = 1e-3  # learning rate: the peak of a schedule (constant in the source)
     seed: int = 42  # seeds the weights and the batches: same seed, same run
     optimizer: str = "adam"  # "adam" (the source's) or "sgd" (plain, no momentum)
+    schedule: str = "constant"  # or "cosine": linear warmup, then cosine decay to lr_min
+    warmup: int = 0  # steps of linear warmup (cosine only)
+    lr_min: float = 0.0  # where the cosine decay ends
+    bias_correction: bool = True  # Adam's m̂, v̂; False: m and v as they are (an experiment)
     # the model
     d_model: int = WIDTH  # width of every token's vector
     n_heads: int = 2  # attention heads per layer (d_model must divide by it)
     n_layers: int = LAYERS  # transformer layers
+    residual: bool = True  # False: each layer without its two skip connections
     d_ff: int = 128  # hidden width of each layer's feed-forward network
     max_len: int = 128  # positions the position embedding knows
     # where and how it reports
@@ -62,6 +67,12 @@ class TrainConfig:
             problems.append("lr must be positive")
         if self.optimizer not in OPTIMIZERS:
             problems.append(f"optimizer must be one of {', '.join(OPTIMIZERS)}")
+        if self.schedule not in SCHEDULES:
+            problems.append(f"schedule must be one of {', '.join(SCHEDULES)}")
+        elif self.schedule == "cosine" and not 0 <= self.warmup < max(self.steps, 1):
+            problems.append("warmup must be 0 or more and less than steps")
+        if not 0 <= self.lr_min <= self.lr:
+            problems.append("lr_min must be between 0 and lr")
         if self.report_every < 1:
             problems.append("report_every must be at least 1")
         if self.sample_every < 0 or self.generate_len < 0:
@@ -75,11 +86,14 @@ class TrainConfig:
 
 
 class Block(nn.Module):
-    """One post-norm transformer layer: `nn.TransformerEncoderLayer`'s math with dropout 0."""
+    """One post-norm transformer layer: `nn.TransformerEncoderLayer`'s math with dropout 0.
+    Without `residual`, each sublayer's output replaces its input instead of adding to it:
+    the experiment that shows what the skip connections do for the gradients."""
 
-    def __init__(self, d_model: int, n_heads: int, d_ff: int) -> None:
+    def __init__(self, d_model: int, n_heads: int, d_ff: int, residual: bool = True) -> None:
         super().__init__()
         self.n_heads = n_heads
+        self.residual = residual
         # Initialised like nn.MultiheadAttention, in its order of random draws: the output
         # projection gets nn.Linear's default, then the fused q/k/v weight xavier-uniform and
         # both biases zero. skip_init builds qkv without drawing random numbers for it first.
@@ -100,20 +114,28 @@ class Block(nn.Module):
         # q, k, v: (B, heads, T, head size); is_causal: position t sees positions 0..t only
         y = F.scaled_dot_product_attention(q, k, v, is_causal=True)  # (B, heads, T, head size)
         y = y.transpose(1, 2).reshape(B, T, C)  # heads side by side again: (B, T, C)
-        x = self.norm1(x + self.out_proj(y))  # post-norm: add, then normalise
-        x = self.norm2(x + self.ff_out(F.relu(self.ff_in(x))))
-        return x  # (B, T, C)
+        if self.residual:
+            x = self.norm1(x + self.out_proj(y))  # post-norm: add, then normalise
+            return self.norm2(x + self.ff_out(F.relu(self.ff_in(x))))  # (B, T, C)
+        x = self.norm1(self.out_proj(y))  # no skip: the sublayer's output alone
+        return self.norm2(self.ff_out(F.relu(self.ff_in(x))))
 
 
 def config_for(settings: RunSettings, **rest: Any) -> TrainConfig:
-    """The run a learner's settings ask for (steps, lr, seed, optimizer, device), with
-    `rest` setting any other field."""
+    """The run a learner's settings ask for (steps, lr, seed, optimizer, device and the
+    experiments), with `rest` setting any other field."""
     return TrainConfig(
         steps=settings.steps,
         lr=settings.lr,
         seed=settings.seed,
         optimizer=settings.optimizer,
         device=settings.device,
+        n_layers=settings.layers,
+        residual=settings.residual,
+        schedule=settings.schedule,
+        warmup=settings.warmup,
+        lr_min=settings.lr_min,
+        bias_correction=settings.bias_correction,
         **rest,
     )
 
@@ -132,7 +154,7 @@ class TinyTransformer(nn.Module):
         self.position_embedding = nn.Embedding(config.max_len, config.d_model)
         # Like nn.TransformerEncoder, the layers are copies of one freshly initialised layer:
         # they start equal and grow apart in training (this keeps the source's random draws).
-        layer = Block(config.d_model, config.n_heads, config.d_ff)
+        layer = Block(config.d_model, config.n_heads, config.d_ff, config.residual)
         self.blocks = nn.ModuleList(copy.deepcopy(layer) for _ in range(config.n_layers))
         self.head = nn.Linear(config.d_model, vocab_size)
 
