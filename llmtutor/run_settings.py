@@ -13,6 +13,7 @@ DEVICES = ("auto", "cpu", "cuda", "mps")
 SCHEDULES = ("constant", "cosine")  # a constant rate, or linear warmup then cosine decay
 LAYERS = 2  # the article's depth
 MAX_LAYERS = 16
+YES, NO = ("yes", "on", "true"), ("no", "off", "false")  # how a switch may be typed
 MAX_STEPS = 100_000
 MAX_SEED = 2**64 - 1  # torch.manual_seed takes 0 to 0xffff_ffff_ffff_ffff (and negatives)
 
@@ -94,6 +95,12 @@ class RunSettings:
                 if not math.isfinite(floor) or floor < 0:
                     raise ValueError("lr-min must be a finite number, 0 or more")
                 values[name] = floor
+            elif name in ("residual", "bias_correction"):
+                answer = text.lower()
+                if answer not in YES + NO:
+                    label = name.replace("_", " ")
+                    raise ValueError(f"{label} must be yes or no, not {excerpt(text)}")
+                values[name] = answer in YES
             elif name == "schedule":
                 if text.lower() not in SCHEDULES:
                     raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}")

@@ -57,6 +57,9 @@ class TrainScreen(Screen[None]):
         Binding("r", "restart", "Restart"),
         Binding("c", "compare", "Compare"),
         Binding("l", "log_scale", "Log"),
+        # Not in the footer, which has no room left at 80 columns: the panel's lower border
+        # names it ("g: gradients"), and so does the help (?).
+        Binding("g", "health", "Gradient health or one weight", show=False),
         Binding("q", "close", "Back"),
         Binding("escape", "close", "Back", show=False),
     ]
@@ -83,6 +86,8 @@ class TrainScreen(Screen[None]):
         self.pause_event: threading.Event | None = None
         self.curve: LiveSeries | None = None
         self.earlier: list[LiveSeries] = []  # finished runs kept on the chart to compare
+        self.health: tuple[Any, Any] = ((), None)  # the last report's gradient norms, update
+        self.showing_health = False  # the right panel: one weight (False) or gradient health
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="title-bar"):
@@ -97,12 +102,15 @@ class TrainScreen(Screen[None]):
             yield Static(id="sample")
             with Vertical(id="watch"):
                 yield Static(id="watch-values")
+                yield Static(id="health-values")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#sample").border_title = "What the model writes"
         self.query_one("#watch").border_title = "One weight, live"
+        self.query_one("#watch").border_subtitle = "g: gradients"
         self.query_one("#loss-chart").display = False
+        self.query_one("#health-values").display = False
         self._show_figures(Text(self._settings_line(), style="dim"))
         self.query_one("#sample", Static).update(
             Text(
@@ -121,10 +129,7 @@ class TrainScreen(Screen[None]):
 
     def _settings_line(self) -> str:
         s = self.settings
-        return (
-            f"{s.steps} steps · lr {s.lr:g} · seed {s.seed} · {s.optimizer} · device {s.device}"
-            "   (r to change)"
-        )
+        return f"{s.steps} steps · {s.label()} · device {s.device}   (r to change)"
 
     def action_start(self) -> None:
         if self.running:
@@ -240,9 +245,13 @@ class TrainScreen(Screen[None]):
         chart.set_series(series, title="Loss at each step")
         if event.watch is not None:
             self._show_watch(event.watch)
+        self.health = (event.grad_norms, event.update_ratio)
+        if self.showing_health:
+            self._show_health()
 
     def _show_watch(self, watch: Any) -> None:
-        self.query_one("#watch").border_title = f"{watch.name}[{watch.index}], live"
+        if not self.showing_health:
+            self.query_one("#watch").border_title = f"{watch.name}[{watch.index}], live"
         lines = Text()
         rows = [("value", watch.value), ("gradient", watch.grad)]
         if watch.m is not None:
@@ -253,6 +262,29 @@ class TrainScreen(Screen[None]):
             lines.append(f"{fmt(value):>12}\n", style="bold")
         lines.rstrip()
         self.query_one("#watch-values", Static).update(lines)
+
+    def action_health(self) -> None:
+        """g: the right panel shows the gradient of each part of the model (log scale), or
+        the one weight followed live."""
+        self.showing_health = not self.showing_health
+        self.query_one("#watch-values").display = not self.showing_health
+        self.query_one("#health-values").display = self.showing_health
+        panel = self.query_one("#watch")
+        panel.border_subtitle = "g: one weight" if self.showing_health else "g: gradients"
+        if self.showing_health:
+            self._show_health()
+        else:
+            panel.border_title = "One weight, live"
+
+    def _show_health(self) -> None:
+        from llmtutor.render.health import health_bars
+
+        panel = self.query_one("#watch")
+        panel.border_title = "Gradient health"
+        width = max(20, panel.content_region.width)
+        height = max(3, panel.content_region.height)
+        norms, ratio = self.health
+        self.query_one("#health-values", Static).update(health_bars(norms, ratio, width, height))
 
     def _show_sample(self, when: str, text: str) -> None:
         self.query_one("#sample").border_title = f"What the model writes · {when.lower()}"
@@ -288,8 +320,7 @@ class TrainScreen(Screen[None]):
     def action_restart(self) -> None:
         def apply(settings: RunSettings | None) -> None:
             if settings is not None:
-                self.settings = settings
-                self.earlier, self.curve = [], None  # new settings: a fresh chart
+                self.settings = settings  # the last runs stay on the chart, to compare
                 self._restart()
 
         self.app.push_screen(SettingsDialog(self.settings), apply)

@@ -14,11 +14,24 @@ from llmtutor.app.inputs_panel import warning
 from llmtutor.run_settings import RunSettings
 
 FIELDS = (
-    ("steps", "steps", "how many optimizer steps"),
-    ("lr", "learning rate", "e.g. 0.001; try 10 to see a run diverge"),
+    ("steps", "steps", "how many"),
+    ("lr", "learning rate", "e.g. 0.001"),
     ("seed", "seed", "same seed, same run"),
     ("optimizer", "optimizer", "adam or sgd"),
+    ("layers", "layers", "1 to 16"),
+    ("residual", "residual", "yes or no"),
+    ("schedule", "schedule", "constant or cosine"),
+    ("warmup", "warmup", "cosine's ramp, steps"),
+    ("lr_min", "lr min", "cosine's floor"),
+    ("bias_correction", "bias correct.", "Adam: yes or no"),
 )
+
+
+def shown(value: object) -> str:
+    """A setting as its field shows it."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 class SettingField(Input):
@@ -45,8 +58,7 @@ class SettingsDialog(ModalScreen[RunSettings | None]):
             with Grid(id="settings-grid"):
                 for name, label, hint in FIELDS:
                     yield Label(label)
-                    value = getattr(self.settings, name)
-                    text = f"{value:g}" if isinstance(value, float) else str(value)
+                    text = shown(getattr(self.settings, name))
                     yield SettingField(text, placeholder=hint, id=f"setting-{name}")
             yield Static(id="settings-error")
             yield Static("Enter restarts · Escape cancels", id="settings-help")
