@@ -6,12 +6,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
+from llmtutor.engine.live_run import LAYERS  # the article's depth
 from llmtutor.safe_text import excerpt
 
 OPTIMIZERS = ("adam", "sgd")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 SCHEDULES = ("constant", "cosine")  # a constant rate, or linear warmup then cosine decay
-LAYERS = 2  # the article's depth
 MAX_LAYERS = 16
 YES, NO = ("yes", "on", "true"), ("no", "off", "false")  # how a switch may be typed
 MAX_STEPS = 100_000

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from llmtutor.engine import Series
+from llmtutor.engine.live_run import uniform_guess
 from llmtutor.render.chart import LiveSeries, render_chart
 from llmtutor.run_settings import RunSettings
 
@@ -86,7 +87,9 @@ def run_plain(settings_list: Sequence[RunSettings], file: TextIO, grad_norms: bo
         curves.append(curve.series())
         _line(file)
     if any(len(c.x) > 1 for c in curves):
-        chart = render_chart(curves, *CHART_SIZE, title="Loss at each step", ascii=True)
+        longest = max(settings.steps for settings in settings_list)
+        lines = [uniform_guess(longest), *curves]  # ln V: where step 0's loss starts
+        chart = render_chart(lines, *CHART_SIZE, title="Loss at each step", ascii=True)
         for row in chart.plain.splitlines():
             _line(file, row.rstrip())
     return status

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import subprocess
@@ -32,6 +33,9 @@ def test_plain_run_prints_progress_chart_and_text() -> None:
     generated = out.split("Generated from 't': ")[1].splitlines()[0].strip("'")
     assert generated.startswith("t") and len(generated) == 81
     assert "Loss at each step" in out and "+---" in out  # the ASCII chart
+    # The chart's reference line: a uniform guess over the text's distinct characters.
+    vocab = len(set(TEXT))
+    assert f"* uniform guess, ln {vocab} = {math.log(vocab):.3g}" in out
     assert all(ord(c) < 128 for c in out.split("Loss at each step")[1])
 
 

@@ -240,7 +240,8 @@ class TrainScreen(Screen[None]):
             )
         )
         chart = self.query_one("#loss-chart", Chart)
-        series = [curve.series() for curve in self.earlier]
+        series = [live_run.uniform_guess(event.total)]
+        series += [curve.series() for curve in self.earlier]
         series.append(self.curve.series(marks=((event.step, event.loss, ""),)))
         chart.set_series(series, title="Loss at each step")
         if event.watch is not None:

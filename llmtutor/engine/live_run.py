@@ -8,7 +8,8 @@ the text is there before anything is imported.
 from __future__ import annotations
 
 from llmtutor.engine.expr import ln
-from llmtutor.engine.trace import Trace
+from llmtutor.engine.numbers import fmt
+from llmtutor.engine.trace import Series, Trace
 
 PARAGRAPH = "the quick brown fox jumps over the lazy dog. the dog sleeps. the fox runs. "
 REPEATS = 20  # the paragraph, repeated so there is enough to sample from
@@ -29,3 +30,13 @@ def facts() -> Trace:
     vocab = t.constant("vocab", "V", len(set(PARAGRAPH)), note="distinct characters")
     t.define("uniform_loss", "ln V", ln(vocab), note="the loss of a uniform guess")
     return t
+
+
+def uniform_guess(total: int) -> Series:
+    """The loss of a uniform guess over the V characters, ln V, across a run of `total`
+    steps: the line a loss chart reads step 0 against (a model that knows nothing yet
+    starts near it)."""
+    figures = facts()
+    vocab, loss = int(figures.value("vocab")), figures.value("uniform_loss")
+    name = f"uniform guess, ln {vocab} = {fmt(loss, 3)}"
+    return Series(name, name, (0.0, float(max(1, total - 1))), (loss, loss), "step", "loss")
