@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import math
 import os
 import stat
 import sys
@@ -509,6 +510,19 @@ def _check_once(exercise: Exercise, path: Path) -> int:
     is_flag=True,
     help="With --plain: each part's gradient norm, and the update's size, at each report.",
 )
+@click.option(
+    "--predict",
+    "predict_after",
+    metavar="TEXT",
+    help="With --plain: after training, the five likeliest next characters after TEXT.",
+)
+@click.option(
+    "--temperature",
+    default="1",
+    show_default=True,
+    metavar="NUMBER",
+    help="With --predict: divides the logits before softmax; above 0.",
+)
 @pipe_safe
 def train_command(
     plain: bool,
@@ -525,6 +539,8 @@ def train_command(
     lr_min: str,
     no_bias_correction: bool,
     grad_norms: bool,
+    predict_after: str | None,
+    temperature: str,
 ) -> None:
     """Train the tiny transformer live (on the GPU when there is one)."""
     try:
@@ -548,6 +564,11 @@ def train_command(
         raise UsageProblem("--no-bias-correction is an experiment on Adam: use --optimizer adam")
     if grad_norms and not plain:
         raise UsageProblem("--grad-norms prints with --plain; the app shows them in a panel")
+    heat = _temperature(temperature)
+    if predict_after is not None:
+        if not plain:
+            raise UsageProblem("--predict prints with --plain")
+        _check_prompt(predict_after)
     if settings.device != "auto":
         from llmtutor.training import DeviceError, choose_device
 
@@ -557,16 +578,46 @@ def train_command(
             raise UsageProblem(str(error)) from None
     if plain:
         runs = [settings, settings.other_optimizer()] if compare else [settings]
-        sys.exit(_train_plain(runs, grad_norms))
+        sys.exit(_train_plain(runs, grad_norms, predict_after, heat))
     _run_app(_catalog(run=False), training=settings, start_training=True)
 
 
-def _train_plain(runs: list[RunSettings], grad_norms: bool = False) -> int:
+def _temperature(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise UsageProblem(f"temperature must be a number, not {excerpt(text)}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise UsageProblem("temperature must be a finite number greater than 0")
+    return value
+
+
+def _check_prompt(prompt: str) -> None:
+    """A prompt for --predict: characters the model has seen (its vocabulary), at least one."""
+    from llmtutor.engine.live_run import PARAGRAPH
+
+    if not prompt:
+        raise UsageProblem("--predict needs at least one character")
+    unknown = sorted(set(prompt) - set(PARAGRAPH))
+    if unknown:
+        shown = visible("".join(unknown), one_line=True)
+        raise UsageProblem(
+            f"--predict: the model never saw {excerpt(shown)}; it knows lower-case letters, "
+            "space and '.'"
+        )
+
+
+def _train_plain(
+    runs: list[RunSettings],
+    grad_norms: bool = False,
+    predict_after: str | None = None,
+    temperature: float = 1.0,
+) -> int:
     from llmtutor.train_plain import run_plain
 
     gc.enable()  # off while starting (llmtutor.launch); a long run needs it
 
-    return run_plain(runs, sys.stdout, grad_norms=grad_norms)
+    return run_plain(runs, sys.stdout, grad_norms, predict_after, temperature)
 
 
 def _run_app(

@@ -19,10 +19,18 @@ def _line(file: TextIO, text: str = "") -> None:
     file.flush()  # a watcher of the pipe sees each line as it comes
 
 
-def run_plain(settings_list: Sequence[RunSettings], file: TextIO, grad_norms: bool = False) -> int:
+def run_plain(
+    settings_list: Sequence[RunSettings],
+    file: TextIO,
+    grad_norms: bool = False,
+    predict_after: str | None = None,
+    temperature: float = 1.0,
+) -> int:
     """Train once per settings (one, or two to compare optimizers); return the exit status:
     0 when every run finished, 1 when one diverged. With `grad_norms`, each progress line
-    is followed by the gradient's norm over each part of the model and the update's size."""
+    is followed by the gradient's norm over each part of the model and the update's size;
+    with `predict_after`, each trained model's five likeliest next characters after that
+    prompt are printed with their probabilities and the loss each would cost."""
     import torch
 
     from llmtutor.training import (
@@ -31,6 +39,7 @@ def run_plain(settings_list: Sequence[RunSettings], file: TextIO, grad_norms: bo
         Progress,
         Sample,
         Started,
+        build,
         config_for,
         default_threads,
         train,
@@ -44,7 +53,8 @@ def run_plain(settings_list: Sequence[RunSettings], file: TextIO, grad_norms: bo
         # Samples are for the screen; here only the final text.
         config = config_for(settings, sample_every=0, watch=None)
         curve = LiveSeries(settings.label(), x_label="step", y_label="loss")
-        for event in train(config):
+        setup = build(config)
+        for event in train(config, setup=setup):
             if isinstance(event, Started):
                 _line(
                     file,
@@ -84,6 +94,8 @@ def run_plain(settings_list: Sequence[RunSettings], file: TextIO, grad_norms: bo
                 )
                 if event.text:
                     _line(file, f"Generated from {config.prompt!r}: {event.text!r}")
+                if predict_after is not None and event.text:
+                    _print_guesses(file, setup.model, predict_after, temperature)
         curves.append(curve.series())
         _line(file)
     if any(len(c.x) > 1 for c in curves):
@@ -101,3 +113,12 @@ def health_line(norms: Sequence[tuple[str, float]], update_ratio: float | None) 
     parts = " · ".join(f"{name} {norm:.3g}" for name, norm in norms)
     ratio = "" if update_ratio is None else f" · update/weights {update_ratio:.2g}"
     return f"         ‖grad‖ {parts}{ratio}"
+
+
+def _print_guesses(file: TextIO, model: object, prompt: str, temperature: float) -> None:
+    """The five likeliest next characters after `prompt`, with p and −ln p."""
+    from llmtutor.training import predict
+
+    _line(file, f"Next character after {prompt!r} (temperature {temperature:g}):")
+    for guess in predict(model, prompt, 5, temperature):  # type: ignore[arg-type]
+        _line(file, f"  {guess.char!r:>5}  p {guess.probability:.4f}  −ln p {guess.loss:.4f}")

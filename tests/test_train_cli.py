@@ -73,6 +73,10 @@ def test_a_diverging_run_is_stopped_with_a_message() -> None:
         (("--schedule", "cosine", "--lr-min", "0.1"), "lr-min must be between 0 and"),
         (("--lr-min", "x"), "lr-min must be a number"),
         (("--optimizer", "sgd", "--no-bias-correction"), "experiment on Adam"),
+        (("--predict", "Hello"), "the model never saw 'H'"),
+        (("--predict", ""), "--predict needs at least one character"),
+        (("--predict", "the", "--temperature", "0"), "temperature must be a finite number"),
+        (("--temperature", "hot"), "temperature must be a number"),
     ],
 )
 def test_bad_settings_are_usage_errors(args: tuple[str, ...], message: str) -> None:
@@ -130,3 +134,21 @@ def test_grad_norms_are_printed_with_plain_only() -> None:
     result = run("--grad-norms", "--steps", "5")
     assert result.returncode == 2
     assert "--grad-norms prints with --plain" in result.stderr
+
+
+def test_predict_prints_the_five_likeliest_next_characters() -> None:
+    result = run("--plain", "--steps", "120", "--device", "cpu", "--predict", "the dog sl")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.split("Next character after 'the dog sl' (temperature 1):\n")[1]
+    rows = lines.splitlines()[:5]
+    probabilities = [float(row.split(" p ")[1].split()[0]) for row in rows]
+    losses = [float(row.split("−ln p ")[1]) for row in rows]
+    assert probabilities == sorted(probabilities, reverse=True)
+    assert sum(probabilities) <= 1.0 + 5e-4  # (each rounded to 4 decimals)
+    for p, loss in zip(probabilities, losses, strict=True):
+        assert loss == pytest.approx(-math.log(p), abs=2e-3 / p)
+
+
+def test_predict_is_for_plain_runs() -> None:
+    result = run("--predict", "the", "--steps", "5")
+    assert result.returncode == 2 and "--predict prints with --plain" in result.stderr

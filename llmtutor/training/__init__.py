@@ -10,6 +10,7 @@ from llmtutor.training.loop import (
     Diverged,
     Event,
     Finished,
+    Guess,
     Progress,
     Sample,
     Setup,
@@ -17,6 +18,7 @@ from llmtutor.training.loop import (
     WatchedParameter,
     build,
     generate,
+    predict,
     train,
 )
 from llmtutor.training.model import TinyTransformer, TrainConfig, config_for
@@ -29,6 +31,7 @@ __all__ = [
     "Diverged",
     "Event",
     "Finished",
+    "Guess",
     "Progress",
     "Sample",
     "Setup",
@@ -45,5 +48,6 @@ __all__ = [
     "encode",
     "generate",
     "get_batch",
+    "predict",
     "train",
 ]

@@ -260,6 +260,41 @@ def generate(
     return decode(ids[0])
 
 
+@dataclass(frozen=True)
+class Guess:
+    """One candidate next character: its probability, and the loss it would cost."""
+
+    char: str
+    probability: float  # softmax(logits ÷ temperature) for this character
+    loss: float  # −ln p: the cross-entropy if this character came next
+
+
+@torch.no_grad()
+def predict(
+    model: TinyTransformer, prompt: str, top: int = 5, temperature: float = 1.0
+) -> list[Guess]:
+    """The model's `top` most likely next characters after `prompt`, most likely first:
+    softmax(logits ÷ temperature) over the vocabulary, read at the prompt's last position
+    (the model sees its last context_len characters, as in generation). Eval mode, then the
+    model's mode is restored."""
+    if not temperature > 0:
+        raise ValueError("temperature must be greater than 0")
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    try:
+        ids = encode(prompt).to(device)[None, -model.context_len :]
+        logits = model(ids)[0, -1].double()  # (vocab,)
+    finally:
+        model.train(was_training)
+    probabilities = torch.softmax(logits / temperature, dim=0)
+    values, indices = probabilities.topk(min(top, probabilities.numel()))
+    return [
+        Guess(decode([int(i)]), float(p), -math.log(float(p)) if p > 0 else math.inf)
+        for p, i in zip(values.tolist(), indices.tolist(), strict=True)
+    ]
+
+
 # --- training ------------------------------------------------------------------------------
 
 

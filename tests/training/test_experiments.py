@@ -182,3 +182,37 @@ def test_a_learners_experiment_becomes_the_run_it_asks_for() -> None:
 def test_settings_that_do_not_go_together_are_refused(changes: dict, says: str) -> None:
     with pytest.raises(ValueError, match=says):
         RunSettings(**changes)
+
+
+@pytest.mark.parametrize("temperature", [1.0, 0.5, 3.0])
+def test_next_character_guesses_are_softmax_of_the_logits_over_the_temperature(
+    temperature: float,
+) -> None:
+    from llmtutor.training import VOCAB, encode, predict
+
+    config = TrainConfig(steps=30, **QUICK)
+    setup = build(config)
+    for _ in train(config, setup=setup):
+        pass
+    prompt = "the quick brown fo"
+    setup.model.train()
+    guesses = predict(setup.model, prompt, 5, temperature)
+    assert setup.model.training  # predict leaves the model in the mode it found
+    setup.model.eval()
+    with torch.no_grad():
+        logits = setup.model(encode(prompt)[None])[0, -1].double()
+    expected = torch.softmax(logits / temperature, dim=0)
+    ranked = sorted(range(len(VOCAB)), key=lambda i: -float(expected[i]))[:5]
+    assert [g.char for g in guesses] == [VOCAB[i] for i in ranked]
+    for guess, index in zip(guesses, ranked, strict=True):
+        assert guess.probability == pytest.approx(float(expected[index]), rel=1e-12)
+        assert guess.loss == pytest.approx(-math.log(float(expected[index])), rel=1e-12)
+    assert sum(g.probability for g in guesses) <= 1.0
+
+
+def test_a_temperature_of_zero_or_less_is_refused() -> None:
+    from llmtutor.training import predict
+
+    model = build(TrainConfig(steps=1, **QUICK)).model
+    with pytest.raises(ValueError, match="temperature must be greater than 0"):
+        predict(model, "t", 5, 0.0)
