@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
+import textwrap
 from collections.abc import Sequence
 from typing import TextIO
 
 from llmtutor.engine import Series
-from llmtutor.engine.live_run import uniform_guess
+from llmtutor.engine.live_run import final_words, uniform_guess
 from llmtutor.render.chart import LiveSeries, render_chart
 from llmtutor.run_settings import RunSettings
 
@@ -50,8 +52,9 @@ def run_plain(
     curves: list[Series] = []
     status = 0
     for settings in settings_list:
-        # Samples are for the screen; here only the final text.
-        config = config_for(settings, sample_every=0, watch=None)
+        # Each sample, with the step and the loss it came at: gibberish to the sentence.
+        config = config_for(settings, watch=None)
+        last_loss = math.nan
         curve = LiveSeries(settings.label(), x_label="step", y_label="loss")
         setup = build(config)
         for event in train(config, setup=setup):
@@ -67,6 +70,7 @@ def run_plain(
                     f"{config.seq_len} · {settings.label()}",
                 )
             elif isinstance(event, Progress):
+                last_loss = event.loss
                 curve.append(event.step, event.loss)
                 if event.step % EVERY == 0 or event.step == event.total - 1:
                     _line(
@@ -77,7 +81,12 @@ def run_plain(
                     if grad_norms:
                         _line(file, health_line(event.grad_norms, event.update_ratio))
             elif isinstance(event, Sample):
-                pass
+                ppl = math.exp(last_loss) if last_loss < 700 else math.inf
+                _line(
+                    file,
+                    f"sample at step {event.step:>5} (loss {last_loss:.4f}, ppl {ppl:.2f}): "
+                    f"{event.text!r}",
+                )
             elif isinstance(event, Diverged):
                 _line(
                     file,
@@ -94,6 +103,8 @@ def run_plain(
                 )
                 if event.text:
                     _line(file, f"Generated from {config.prompt!r}: {event.text!r}")
+                if event.steps_done:
+                    _line(file, textwrap.fill(final_words(event.final_loss), 80))
                 if predict_after is not None and event.text:
                     _print_guesses(file, setup.model, predict_after, temperature)
         curves.append(curve.series())

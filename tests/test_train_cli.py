@@ -30,6 +30,14 @@ def test_plain_run_prints_progress_chart_and_text() -> None:
     out = result.stdout
     assert "step     0/120" in out and "step   100/120" in out and "step   119/120" in out
     assert "Finished 120 steps" in out
+    # Every sample with its step and loss, from the first step's gibberish on.
+    samples = [line for line in out.splitlines() if line.startswith("sample at step")]
+    assert [line.split("(")[0].split()[-1] for line in samples] == ["0", "100"]
+    assert all(" (loss " in line and ", ppl " in line for line in samples)
+    # The end in the article's words: e^loss, read against the characters guessed between.
+    final = float(out.split("final loss ")[1].split()[0])
+    words = " ".join(out.split("Generated from")[1].splitlines()[1:4])
+    assert f"perplexity e^{final:.3g} = {math.exp(final):.3g}" in words
     generated = out.split("Generated from 't': ")[1].splitlines()[0].strip("'")
     assert generated.startswith("t") and len(generated) == 81
     assert "Loss at each step" in out and "+---" in out  # the ASCII chart

@@ -40,3 +40,33 @@ def uniform_guess(total: int) -> Series:
     vocab, loss = int(figures.value("vocab")), figures.value("uniform_loss")
     name = f"uniform guess, ln {vocab} = {fmt(loss, 3)}"
     return Series(name, name, (0.0, float(max(1, total - 1))), (loss, loss), "step", "loss")
+
+
+NEARLY_SURE = 1.5  # a perplexity below this: the model is almost never surprised
+
+
+def final_words(loss: float) -> str:
+    """The end of a run in the article's words, from its final loss: the perplexity e^loss,
+    read as how many characters the model is confused between; below NEARLY_SURE, almost
+    never surprised, which on this tiny repeated paragraph means it has memorised it."""
+    import math
+
+    if not math.isfinite(loss):
+        return f"The final loss is {fmt(loss)}: the run did not converge."
+    perplexity = math.exp(loss) if loss < 700 else math.inf
+    head = f"Final loss {fmt(loss, 3)}: perplexity e^{fmt(loss, 3)} = {fmt(perplexity, 3)}"
+    if perplexity < NEARLY_SURE:
+        return (
+            f"{head}, so the model is almost never surprised by the next character. It has "
+            f"all but memorised its text, one paragraph repeated {REPEATS} times; real "
+            "training sees far more text than a model can memorise, and must learn patterns."
+        )
+    vocab = len(set(PARAGRAPH))
+    if perplexity > vocab:
+        return (
+            f"{head}, more than the {vocab} characters a uniform guess spreads over: on "
+            "average the model gives the right character less than a uniform guess would."
+        )
+    choices = max(1, round(perplexity))
+    word = "character" if choices == 1 else "characters"
+    return f"{head}: the model is as unsure as if it were choosing between about {choices} {word}."
