@@ -513,8 +513,8 @@ def _check_once(exercise: Exercise, path: Path) -> int:
 @click.option(
     "--predict",
     "predict_after",
-    metavar="TEXT",
-    help="With --plain: after training, the five likeliest next characters after TEXT.",
+    metavar="PROMPT",
+    help="With --plain: after training, the five likeliest next characters after PROMPT.",
 )
 @click.option(
     "--temperature",
