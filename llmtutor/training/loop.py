@@ -284,7 +284,7 @@ def predict(
     model.eval()
     try:
         ids = encode(prompt).to(device)[None, -model.context_len :]
-        logits = model(ids)[0, -1].double()  # (vocab,)
+        logits = model(ids)[0, -1].cpu().double()  # (vocab,), on the CPU: MPS has no float64
     finally:
         model.train(was_training)
     probabilities = torch.softmax(logits / temperature, dim=0)
