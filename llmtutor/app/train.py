@@ -207,7 +207,8 @@ class TrainScreen(Screen[None]):
             if self.status != "diverged":
                 self._set_status("stopped" if event.stopped_early else "finished")
             if event.text:
-                self._show_sample(f"final, {event.steps_done} steps", event.text)
+                note = live_run.MEMORISED if live_run.nearly_sure(event.final_loss) else ""
+                self._show_sample(f"final, {event.steps_done} steps", event.text, note)
             if self.status != "diverged" and event.steps_done:
                 rate = event.steps_done / event.elapsed_s if event.elapsed_s > 0 else 0.0
                 self._show_figures(
@@ -215,7 +216,7 @@ class TrainScreen(Screen[None]):
                         (f"{event.steps_done} steps", "bold"),
                         (f" in {event.elapsed_s:.1f} s ({rate:,.0f} steps/s)   final loss ", "dim"),
                         (fmt(event.final_loss), "bold yellow"),
-                        ("   r: new settings   c: compare optimizers", "dim"),
+                        (f", {live_run.perplexity_phrase(event.final_loss)}", "bold"),
                     )
                 )
 
@@ -287,9 +288,12 @@ class TrainScreen(Screen[None]):
         norms, ratio = self.health
         self.query_one("#health-values", Static).update(health_bars(norms, ratio, width, height))
 
-    def _show_sample(self, when: str, text: str) -> None:
+    def _show_sample(self, when: str, text: str, note: str = "") -> None:
         self.query_one("#sample").border_title = f"What the model writes · {when.lower()}"
-        self.query_one("#sample", Static).update(Text(repr(text)[1:-1]))
+        shown = Text(repr(text)[1:-1])
+        if note:
+            shown.append(f"\n{note}", style="dim")
+        self.query_one("#sample", Static).update(shown)
 
     def _show_figures(self, text: Text) -> None:
         self.query_one("#figures", Static).update(text)

@@ -43,6 +43,37 @@ def uniform_guess(total: int) -> Series:
 
 
 NEARLY_SURE = 1.5  # a perplexity below this: the model is almost never surprised
+MEMORISED = (
+    f"It has all but memorised its text, one paragraph repeated {REPEATS} times; real "
+    "training sees far more text than a model can memorise, and must learn patterns."
+)
+
+
+def nearly_sure(loss: float) -> bool:
+    """Whether a final loss means the model is almost never surprised (and, on this tiny
+    repeated paragraph, has memorised it)."""
+    import math
+
+    return math.isfinite(loss) and loss < math.log(NEARLY_SURE)
+
+
+def perplexity_phrase(loss: float) -> str:
+    """A run's final loss read as the article reads it, in a few words: "perplexity 1.13,
+    almost never surprised", "perplexity 7.39, unsure between about 7 characters", or that
+    it does worse than a uniform guess."""
+    import math
+
+    if not math.isfinite(loss):
+        return "the run did not converge"
+    perplexity = math.exp(loss) if loss < 700 else math.inf
+    head = f"perplexity {fmt(perplexity, 3)}"
+    if perplexity < NEARLY_SURE:
+        return f"{head}, almost never surprised"
+    vocab = len(set(PARAGRAPH))
+    if perplexity > vocab:
+        return f"{head}, worse than a uniform guess over {vocab} characters"
+    choices = max(1, round(perplexity))
+    return f"{head}, unsure between about {choices} character{'s' if choices > 1 else ''}"
 
 
 def final_words(loss: float) -> str:
@@ -56,11 +87,7 @@ def final_words(loss: float) -> str:
     perplexity = math.exp(loss) if loss < 700 else math.inf
     head = f"Final loss {fmt(loss, 3)}: perplexity e^{fmt(loss, 3)} = {fmt(perplexity, 3)}"
     if perplexity < NEARLY_SURE:
-        return (
-            f"{head}, so the model is almost never surprised by the next character. It has "
-            f"all but memorised its text, one paragraph repeated {REPEATS} times; real "
-            "training sees far more text than a model can memorise, and must learn patterns."
-        )
+        return f"{head}, so the model is almost never surprised by the next character. {MEMORISED}"
     vocab = len(set(PARAGRAPH))
     if perplexity > vocab:
         return (

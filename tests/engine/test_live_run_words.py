@@ -6,7 +6,13 @@ import math
 
 import pytest
 
-from llmtutor.engine.live_run import PARAGRAPH, REPEATS, final_words, uniform_guess
+from llmtutor.engine.live_run import (
+    PARAGRAPH,
+    REPEATS,
+    final_words,
+    perplexity_phrase,
+    uniform_guess,
+)
 
 
 def test_a_low_loss_is_almost_never_surprised_and_says_the_text_was_memorised() -> None:
@@ -37,3 +43,13 @@ def test_the_uniform_guess_line_is_ln_v_across_the_run() -> None:
     assert line.x == (0.0, 499.0)
     assert line.y == (math.log(28), math.log(28))
     assert line.name == "uniform guess, ln 28 = 3.33"
+
+
+def test_the_screens_short_phrase_reads_the_loss_the_same_way() -> None:
+    assert perplexity_phrase(0.23) == "perplexity 1.26, almost never surprised"
+    assert (
+        perplexity_phrase(2.0) == f"perplexity {math.exp(2):.3g}, unsure between about 7 characters"
+    )
+    assert perplexity_phrase(math.log(1.6)) == "perplexity 1.6, unsure between about 2 characters"
+    assert perplexity_phrase(3.4).endswith("worse than a uniform guess over 28 characters")
+    assert perplexity_phrase(math.nan) == "the run did not converge"
