@@ -52,27 +52,36 @@ MEMORISED = (
 def nearly_sure(loss: float) -> bool:
     """Whether a final loss means the model is almost never surprised (and, on this tiny
     repeated paragraph, has memorised it)."""
+    return _reading(loss)[0] == "sure"
+
+
+def _reading(loss: float) -> tuple[str, float, int]:
+    """How the article reads a final loss: ("sure" | "unsure" | "worse" | "no_value"), the
+    perplexity e^loss, and how many characters the model is unsure between."""
     import math
 
-    return math.isfinite(loss) and loss < math.log(NEARLY_SURE)
+    if not math.isfinite(loss):
+        return "no_value", math.nan, 0
+    perplexity = math.exp(loss) if loss < 700 else math.inf
+    if perplexity < NEARLY_SURE:
+        return "sure", perplexity, 1
+    if perplexity > len(set(PARAGRAPH)):
+        return "worse", perplexity, 0
+    return "unsure", perplexity, max(1, round(perplexity))
 
 
 def perplexity_phrase(loss: float) -> str:
     """A run's final loss read as the article reads it, in a few words: "perplexity 1.13,
     almost never surprised", "perplexity 7.39, unsure between about 7 characters", or that
     it does worse than a uniform guess."""
-    import math
-
-    if not math.isfinite(loss):
-        return "the run did not converge"
-    perplexity = math.exp(loss) if loss < 700 else math.inf
+    kind, perplexity, choices = _reading(loss)
     head = f"perplexity {fmt(perplexity, 3)}"
-    if perplexity < NEARLY_SURE:
+    if kind == "no_value":
+        return "the run did not converge"
+    if kind == "sure":
         return f"{head}, almost never surprised"
-    vocab = len(set(PARAGRAPH))
-    if perplexity > vocab:
-        return f"{head}, worse than a uniform guess over {vocab} characters"
-    choices = max(1, round(perplexity))
+    if kind == "worse":
+        return f"{head}, worse than a uniform guess over {len(set(PARAGRAPH))} characters"
     return f"{head}, unsure between about {choices} character{'s' if choices > 1 else ''}"
 
 
@@ -80,20 +89,17 @@ def final_words(loss: float) -> str:
     """The end of a run in the article's words, from its final loss: the perplexity e^loss,
     read as how many characters the model is confused between; below NEARLY_SURE, almost
     never surprised, which on this tiny repeated paragraph means it has memorised it."""
-    import math
-
-    if not math.isfinite(loss):
+    kind, perplexity, choices = _reading(loss)
+    if kind == "no_value":
         return f"The final loss is {fmt(loss)}: the run did not converge."
-    perplexity = math.exp(loss) if loss < 700 else math.inf
     head = f"Final loss {fmt(loss, 3)}: perplexity e^{fmt(loss, 3)} = {fmt(perplexity, 3)}"
-    if perplexity < NEARLY_SURE:
+    if kind == "sure":
         return f"{head}, so the model is almost never surprised by the next character. {MEMORISED}"
-    vocab = len(set(PARAGRAPH))
-    if perplexity > vocab:
+    if kind == "worse":
         return (
-            f"{head}, more than the {vocab} characters a uniform guess spreads over: on "
-            "average the model gives the right character less than a uniform guess would."
+            f"{head}, more than the {len(set(PARAGRAPH))} characters a uniform guess spreads "
+            "over: on average the model gives the right character less than a uniform guess "
+            "would."
         )
-    choices = max(1, round(perplexity))
     word = "character" if choices == 1 else "characters"
     return f"{head}: the model is as unsure as if it were choosing between about {choices} {word}."
