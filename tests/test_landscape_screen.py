@@ -366,3 +366,26 @@ async def test_while_a_quiz_question_waits_the_map_gives_nothing_away() -> None:
         await pilot.press("space")
         await pilot.pause()
         assert screen.race.shown == 1
+
+
+@synchronously
+async def test_a_lesson_file_without_the_maps_start_inputs_keeps_the_start_fixed(
+    tmp_path,  # type: ignore[no-untyped-def]
+) -> None:
+    from llmtutor.curriculum import load_lesson
+
+    path = tmp_path / "mini.toml"
+    path.write_text(
+        'id = "mini-map"\ntitle = "Mini"\nsummary = "x"\ncomputation = "landscape"\n\n'
+        '[inputs]\nlr = 0.05\n\n[[steps]]\ntitle = "Ravine"\nmap = "ravine"\ntext = "A ravine."\n',
+        encoding="utf-8",
+    )
+    app = create_app(CATALOG, lesson=load_lesson(path), step=0)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("m", "left")
+        await pilot.pause()
+        assert "keeps the start fixed" in notice(app) and "ravine_w1" in notice(app)
+        assert lesson(app).values == {}
+        await pilot.press("space")  # stepping the race still works
+        await pilot.pause()
+        assert lesson(app).race is not None and lesson(app).race.shown == 1

@@ -370,6 +370,12 @@ class LessonScreen(Screen[None]):
             self._move_start(start)
 
     def _move_start(self, start: dict[str, float]) -> None:
+        missing = [name for name in start if name not in self.lesson.defaults]
+        if missing:  # a lesson file that does not offer this map's start as inputs
+            self.say(
+                f"This lesson keeps the start fixed: its inputs leave out {', '.join(missing)}."
+            )
+            return
         values = {**self.values, **start}
         changed = {k: v for k, v in values.items() if v != self.lesson.defaults.get(k)}
         self._recompute(changed)
