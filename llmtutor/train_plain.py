@@ -54,7 +54,6 @@ def run_plain(
     for settings in settings_list:
         # Each sample, with the step and the loss it came at: gibberish to the sentence.
         config = config_for(settings, watch=None)
-        last_loss = math.nan
         curve = LiveSeries(settings.label(), x_label="step", y_label="loss")
         setup = build(config)
         for event in train(config, setup=setup):
@@ -70,7 +69,6 @@ def run_plain(
                     f"{config.seq_len} · {settings.label()}",
                 )
             elif isinstance(event, Progress):
-                last_loss = event.loss
                 curve.append(event.step, event.loss)
                 if event.step % EVERY == 0 or event.step == event.total - 1:
                     _line(
@@ -81,10 +79,10 @@ def run_plain(
                     if grad_norms:
                         _line(file, health_line(event.grad_norms, event.update_ratio))
             elif isinstance(event, Sample):
-                ppl = math.exp(last_loss) if last_loss < 700 else math.inf
+                ppl = math.exp(event.loss) if event.loss < 700 else math.inf
                 _line(
                     file,
-                    f"sample at step {event.step:>5} (loss {last_loss:.4f}, ppl {ppl:.2f}): "
+                    f"sample at step {event.step:>5} (loss {event.loss:.4f}, ppl {ppl:.2f}): "
                     f"{event.text!r}",
                 )
             elif isinstance(event, Diverged):

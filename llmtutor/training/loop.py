@@ -75,6 +75,15 @@ class Progress:
 class Sample:
     step: int  # generated after this step's update
     text: str  # greedy, prompt included
+    loss: float = math.nan  # this step's batch loss (before its update), as Progress reports it
+
+
+@dataclass(frozen=True)
+class Paused:
+    """The loop has stopped between steps and waits: nothing touches the model until it goes
+    on, so the model may be read (predictions) until the pause is cleared."""
+
+    steps_done: int
 
 
 @dataclass(frozen=True)
@@ -92,7 +101,7 @@ class Finished:
     stopped_early: bool  # ended before config.steps: the stop event, or divergence
 
 
-Event = Started | Progress | Sample | Diverged | Finished
+Event = Started | Progress | Sample | Paused | Diverged | Finished
 
 
 # --- setting up ----------------------------------------------------------------------------
@@ -237,14 +246,21 @@ def generate(
     length: int,
     device: torch.device | None = None,
     context: int | None = None,
+    *,
+    temperature: float | None = None,
+    generator: torch.Generator | None = None,
 ) -> str:
     """Greedy: append the most likely next character `length` times; returns prompt + them.
+    With a `temperature`, each next character is drawn instead from softmax(logits ÷
+    temperature) (torch.multinomial, with `generator` if given, which must be on the CPU).
 
     The model sees the last `context` characters (default: model.context_len, the seq_len it
     trained on), so every position it reads is one it learned; positions never exceed max_len.
     Looking further back reads position embeddings training never touched, and the text garbles
     after the first seq_len characters. Runs in eval mode, then restores the model's mode.
     """
+    if temperature is not None and not temperature > 0:
+        raise ValueError("temperature must be greater than 0")
     device = device or next(model.parameters()).device
     window = min(context or model.context_len, model.max_len)
     was_training = model.training
@@ -253,7 +269,11 @@ def generate(
         ids = encode(prompt).to(device)[None]  # (1, len(prompt))
         for _ in range(length):
             logits = model(ids[:, -window:])  # (1, T ≤ window, vocab)
-            next_id = logits[0, -1].argmax()  # the most likely next character
+            if temperature is None:
+                next_id = logits[0, -1].argmax()  # the most likely next character
+            else:
+                weights = torch.softmax(logits[0, -1].cpu().double() / temperature, dim=0)
+                next_id = torch.multinomial(weights, 1, generator=generator)[0].to(device)
             ids = torch.cat([ids, next_id.view(1, 1)], dim=1)  # (1, T + 1)
     finally:
         model.train(was_training)
@@ -350,10 +370,12 @@ def _run(
     reported_at, reported_step = 0.0, -1  # training time and step of the previous report
     loss: torch.Tensor | None = None
     steps_done, diverged = 0, False
+    loss_value = math.nan
 
     model.train()
     for step in range(config.steps):
-        if pause is not None and pause.is_set():
+        if pause is not None and pause.is_set() and not (stop is not None and stop.is_set()):
+            yield Paused(steps_done)  # the model is left alone from here until the pause clears
             off_clock += _wait_while_paused(pause, stop)
         if stop is not None and stop.is_set():
             break
@@ -414,7 +436,7 @@ def _run(
             sampling_began = time.perf_counter()
             text = generate(model, config.prompt, config.generate_len, setup.device)
             off_clock += time.perf_counter() - sampling_began
-            yield Sample(step, text)
+            yield Sample(step, text, loss_value if report else loss.detach().item())
 
     elapsed = time.perf_counter() - started - off_clock
     final_loss = math.nan if loss is None else loss.item()
