@@ -216,3 +216,63 @@ def test_a_temperature_of_zero_or_less_is_refused() -> None:
     model = build(TrainConfig(steps=1, **QUICK)).model
     with pytest.raises(ValueError, match="temperature must be greater than 0"):
         predict(model, "t", 5, 0.0)
+
+
+# --- the samples: a timeline -------------------------------------------------------------
+
+
+def test_samples_come_at_their_steps_with_that_steps_loss() -> None:
+    """A sample every 7 steps (not a multiple of the reports' 10): each carries the loss of
+    its own step, read here from a run that reports every step with the same seed."""
+    from llmtutor.training import Sample
+
+    sampled = [
+        e
+        for e in train(TrainConfig(steps=30, sample_every=7, generate_len=6, device="cpu"))
+        if isinstance(e, Sample)
+    ]
+    every = {p.step: p.loss for p in progress(TrainConfig(steps=30, report_every=1, **QUICK))}
+    assert [s.step for s in sampled] == [0, 7, 14, 21, 28]
+    for sample in sampled:
+        assert sample.loss == pytest.approx(every[sample.step], rel=1e-6)
+        assert sample.text.startswith("t") and len(sample.text) == 1 + 6
+
+
+def test_replaying_a_checkpoint_reproduces_its_sample() -> None:
+    """The weights saved after step 20 (a run of 21 steps) write, in a fresh model, the very
+    text the longer run's sample at step 20 showed."""
+    from llmtutor.training import Sample, TinyTransformer, generate
+
+    longer = TrainConfig(steps=40, sample_every=20, generate_len=30, device="cpu")
+    samples = {e.step: e.text for e in train(longer) if isinstance(e, Sample)}
+    shorter = TrainConfig(steps=21, sample_every=0, generate_len=0, watch=None, device="cpu")
+    setup = build(shorter)
+    for _ in train(shorter, setup=setup):
+        pass
+    checkpoint = {k: v.clone() for k, v in setup.model.state_dict().items()}
+    fresh = TinyTransformer(shorter)
+    fresh.load_state_dict(checkpoint)
+    assert generate(fresh, "t", 30) == samples[20]
+
+
+def test_sampling_at_a_temperature_draws_from_the_softmax_with_the_generator() -> None:
+    """generate(temperature=T) draws each next character as torch.multinomial does from
+    softmax(logits ÷ T), written out here step by step with the same seeded generator."""
+    from llmtutor.training import VOCAB, encode, generate
+
+    config = TrainConfig(steps=25, **QUICK)
+    setup = build(config)
+    for _ in train(config, setup=setup):
+        pass
+    model = setup.model.eval()
+    text = generate(model, "the ", 12, temperature=0.7, generator=torch.Generator().manual_seed(3))
+    reference = torch.Generator().manual_seed(3)
+    expected = "the "
+    with torch.no_grad():
+        for _ in range(12):
+            logits = model(encode(expected)[None, -model.context_len :])[0, -1].double()
+            weights = torch.softmax(logits / 0.7, dim=0)
+            expected += VOCAB[int(torch.multinomial(weights, 1, generator=reference))]
+    assert text == expected
+    with pytest.raises(ValueError, match="temperature"):
+        generate(model, "t", 3, temperature=0)

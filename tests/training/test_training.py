@@ -18,6 +18,7 @@ from llmtutor.training import (
     DeviceError,
     Diverged,
     Finished,
+    Paused,
     Progress,
     Sample,
     Started,
@@ -301,7 +302,9 @@ def test_a_paused_run_waits_until_resumed_and_stop_still_works() -> None:
     began = time.perf_counter()
     worker.start()
     time.sleep(0.4)
-    assert [type(event) for event in events] == [Started]  # no step while paused
+    # no step while paused, and the loop has said it is waiting with the model untouched
+    assert [type(event) for event in events] == [Started, Paused]
+    assert events[1].steps_done == 0
     pause.clear()
     worker.join(timeout=10)
     wall = time.perf_counter() - began
