@@ -127,3 +127,23 @@ class RunSettings:
 
     def other_optimizer(self) -> RunSettings:
         return replace(self, optimizer="sgd" if self.optimizer == "adam" else "adam")
+
+
+PANELS = ("weight", "health")  # what the training screen's right panel shows first
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """Runs a lesson offers to test one of its claims: trained one after another on the
+    training screen, each kept on the chart and labelled by what differs."""
+
+    title: str  # e.g. "Eight layers, with and without residual connections"
+    text: str  # Markdown shown before the first run starts
+    runs: tuple[RunSettings, ...]  # at least one
+    panel: str = "weight"  # "health": the gradient-health panel is shown from the start
+
+    def __post_init__(self) -> None:
+        if not self.runs:
+            raise ValueError("an experiment needs at least one run")
+        if self.panel not in PANELS:
+            raise ValueError(f"panel must be one of {', '.join(PANELS)}")

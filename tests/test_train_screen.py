@@ -36,7 +36,7 @@ def fixed_events(steps: int = 500, until: int = 300) -> list[object]:
             Progress(step, steps, loss, math.exp(loss), 1e-3, 40_000.0, step / 100, watch)
         )
         if step and step % 100 == 0:
-            events.append(Sample(step, TEXT[: 20 + step // 10] + "xq zzk"))
+            events.append(Sample(step, TEXT[: 20 + step // 10] + "xq zzk", loss))
     return events
 
 

@@ -7,14 +7,15 @@ the run and the run never waits on the screen: posting a message does not block.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+import threading
+from typing import Any, ClassVar
 
 from rich.markdown import Markdown
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
@@ -24,11 +25,9 @@ from llmtutor.app.chart_widget import Chart
 from llmtutor.app.train_dialog import SettingsDialog
 from llmtutor.engine import fmt, live_run
 from llmtutor.render.chart import LiveSeries
-from llmtutor.run_settings import RunSettings
+from llmtutor.render.timeline import Written, timeline
+from llmtutor.run_settings import Experiment, RunSettings
 from llmtutor.safe_text import visible
-
-if TYPE_CHECKING:
-    import threading
 
 
 class TrainingEvent(Message):
@@ -56,7 +55,10 @@ class TrainScreen(Screen[None]):
         Binding("s", "stop", "Stop"),
         Binding("r", "restart", "Restart"),
         Binding("c", "compare", "Compare"),
-        Binding("l", "log_scale", "Log"),
+        Binding("p", "predict", "Predict"),
+        # Not in the footer (no room at 80 columns): the chart's title offers it when the
+        # curve flattens against zero, and the help (?) lists it.
+        Binding("l", "log_scale", "Log scale", show=False),
         # Not in the footer, which has no room left at 80 columns: the panel's lower border
         # names it ("g: gradients"), and so does the help (?).
         Binding("g", "health", "Gradient health or one weight", show=False),
@@ -71,8 +73,15 @@ class TrainScreen(Screen[None]):
         intro: str = "",
         start: bool = False,
         quit_on_close: bool = False,
+        experiment: Experiment | None = None,
     ) -> None:
+        """`experiment`: a lesson's runs, trained one after another from Enter (each kept on
+        the chart); its text is the intro and its first run the settings."""
         super().__init__()
+        self.experiment = experiment
+        self.queue: list[RunSettings] = []  # runs still to come, after the one running
+        if experiment is not None:
+            settings, intro = experiment.runs[0], experiment.text
         self.settings = settings or RunSettings()
         self.intro = intro
         self.start_at_once = start
@@ -87,7 +96,18 @@ class TrainScreen(Screen[None]):
         self.curve: LiveSeries | None = None
         self.earlier: list[LiveSeries] = []  # finished runs kept on the chart to compare
         self.health: tuple[Any, Any] = ((), None)  # the last report's gradient norms, update
-        self.showing_health = False  # the right panel: one weight (False) or gradient health
+        self.last_norms: dict[str, Any] = {}  # each run's last gradient norms, by its label
+        self.samples: list[Written] = []  # what this run's model wrote, oldest first
+        self.samples_note = ""
+        self.losses: list[float] = []  # this run's reported losses, for the advice
+        self.model: Any = None  # the run's model, read by the prediction view
+        self.steps_done = 0
+        self.loop_waiting = False  # the loop said Paused: it leaves the model alone
+        self.predict_when_paused = False  # p during a run: open the view once it pauses
+        self.advice = ""
+        self.model_lock = threading.Lock()  # held while the prediction view reads the model
+        # the right panel: one weight (False) or gradient health
+        self.showing_health = experiment is not None and experiment.panel == "health"
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="title-bar"):
@@ -99,18 +119,19 @@ class TrainScreen(Screen[None]):
         yield Static(Markdown(visible(intro), hyperlinks=False), id="intro")
         yield Chart(id="loss-chart", log_y=False)
         with Horizontal(id="train-panels"):
-            yield Static(id="sample")
+            with VerticalScroll(id="samples"):
+                yield Static(id="sample")
             with Vertical(id="watch"):
                 yield Static(id="watch-values")
                 yield Static(id="health-values")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#sample").border_title = "What the model writes"
-        self.query_one("#watch").border_title = "One weight, live"
-        self.query_one("#watch").border_subtitle = "g: gradients"
+        self.query_one("#samples").border_title = "What the model writes"
         self.query_one("#loss-chart").display = False
-        self.query_one("#health-values").display = False
+        # Without colour the curves are told apart by their marks, as in --plain.
+        self.query_one("#loss-chart", Chart).ascii = self.app.no_color
+        self._show_panel()
         self._show_figures(Text(self._settings_line(), style="dim"))
         self.query_one("#sample", Static).update(
             Text(
@@ -129,19 +150,27 @@ class TrainScreen(Screen[None]):
 
     def _settings_line(self) -> str:
         s = self.settings
-        return f"{s.steps} steps · {s.label()} · device {s.device}   (r to change)"
+        line = f"{s.steps} steps · {s.label()} · device {s.device}   (r to change)"
+        if self.experiment is not None and len(self.experiment.runs) > 1:
+            others = "; then ".join(run.label() for run in self.experiment.runs[1:])
+            line = f"{s.steps} steps · {s.label()}; then {others}"
+        return line
 
     def action_start(self) -> None:
         if self.running:
             return
         import threading
 
+        if self.experiment is not None and self.run_number == 0:
+            self.queue = list(self.experiment.runs[1:])  # the first Enter starts them all
         self.run_number += 1
         if self.curve is not None and len(self.curve):
             self.earlier = [*self.earlier[-2:], self.curve]  # keep the last few runs
         self.curve = LiveSeries(self.settings.label(), x_label="step", y_label="loss")
         self.stop_event, self.pause_event = threading.Event(), threading.Event()
         self.running, self.paused = True, False
+        self.samples, self.samples_note, self.losses, self.advice = [], "", [], ""
+        self.model, self.steps_done, self.loop_waiting = None, 0, False
         self.query_one("#intro").display = False
         self.query_one("#loss-chart", Chart).display = True
         self._set_status("starting…")
@@ -160,10 +189,13 @@ class TrainScreen(Screen[None]):
         try:
             import torch
 
-            from llmtutor.training import config_for, default_threads, train
+            from llmtutor.training import build, config_for, default_threads, train
 
             torch.set_num_threads(default_threads())
-            for event in train(config_for(settings), stop=stop, pause=pause):
+            config = config_for(settings)
+            setup = build(config)
+            self.post_message(TrainingEvent(run, setup))  # the model, for the prediction view
+            for event in train(config, setup=setup, stop=stop, pause=pause):
                 self.post_message(TrainingEvent(run, event))
                 if worker.is_cancelled:
                     stop.set()
@@ -181,6 +213,14 @@ class TrainScreen(Screen[None]):
             self._show_figures(
                 Text(f"The run could not go on: {visible(str(event))}", style="bold red")
             )
+        elif kind == "Setup":
+            self.model = event.model
+        elif kind == "Paused":
+            self.loop_waiting = True
+            self.steps_done = event.steps_done
+            if self.predict_when_paused:
+                self.predict_when_paused = False
+                self._open_prediction()
         elif kind == "Started":
             self._set_status("running")
             steps = event.config.steps
@@ -191,39 +231,73 @@ class TrainScreen(Screen[None]):
         elif kind == "Progress":
             self._on_progress(event)
         elif kind == "Sample":
-            self._show_sample(f"After step {event.step}", event.text)
+            self.samples.append(Written(event.step, event.loss, event.text))
+            self._show_samples()
         elif kind == "Diverged":
             self._set_status("diverged")
+            s = self.settings
+            self.advice = live_run.diagnosis(
+                self.losses, optimizer=s.optimizer, lr=s.lr, diverged_at=event.step
+            )
             self._show_figures(
-                Text(
-                    f"The loss became {fmt(event.loss)} at step {event.step}: the run diverged "
-                    "and was stopped. Press r to try a smaller learning rate.",
-                    style="bold red",
-                )
+                Text(f"The loss became {fmt(event.loss)} at step {event.step}: ", style="bold red")
+                + Text("the run diverged and was stopped.", style="bold red")
             )
         elif kind == "Finished":
-            self.running = False
-            self.finished = event
-            if self.status != "diverged":
-                self._set_status("stopped" if event.stopped_early else "finished")
-            if event.text:
-                note = live_run.MEMORISED if live_run.nearly_sure(event.final_loss) else ""
-                self._show_sample(f"final, {event.steps_done} steps", event.text, note)
-            if self.status != "diverged" and event.steps_done:
-                rate = event.steps_done / event.elapsed_s if event.elapsed_s > 0 else 0.0
-                self._show_figures(
-                    Text.assemble(
-                        (f"{event.steps_done} steps", "bold"),
-                        (f" in {event.elapsed_s:.1f} s ({rate:,.0f} steps/s)   final loss ", "dim"),
-                        (fmt(event.final_loss), "bold yellow"),
-                        (f", {live_run.perplexity_phrase(event.final_loss)}", "bold"),
-                    )
+            self._on_finished(event)
+
+    def _on_finished(self, event: Any) -> None:
+        self.running, self.loop_waiting = False, False
+        self.finished, self.steps_done = event, event.steps_done
+        if self.status != "diverged":
+            self._set_status("stopped" if event.stopped_early else "finished")
+        if event.text:
+            note = live_run.MEMORISED if live_run.nearly_sure(event.final_loss) else ""
+            self.samples.append(Written(event.steps_done, event.final_loss, event.text, True))
+            self.samples_note = note
+            self._show_samples()
+        if self.status != "diverged" and event.steps_done:
+            s = self.settings
+            if not event.stopped_early:
+                self.advice = live_run.diagnosis(self.losses, optimizer=s.optimizer, lr=s.lr)
+            rate = event.steps_done / event.elapsed_s if event.elapsed_s > 0 else 0.0
+            self._show_figures(
+                Text.assemble(
+                    (f"{event.steps_done} steps", "bold"),
+                    (f" in {event.elapsed_s:.1f} s ({rate:,.0f} steps/s)   final loss ", "dim"),
+                    (fmt(event.final_loss), "bold yellow"),
+                    (f", {live_run.perplexity_phrase(event.final_loss)}", "bold"),
                 )
+            )
+        if self.queue and (not event.stopped_early or self.status == "diverged"):
+            self.settings = self.queue.pop(0)  # the experiment's next run
+            self.call_after_refresh(self.action_start)
+        elif self.experiment is not None and self.run_number >= len(self.experiment.runs):
+            self._compare_gradients()
+
+    def _compare_gradients(self) -> None:
+        """At the end of an experiment, each run's first block's gradient norm against its
+        last block's, at its last report: where the gradient fades on its way down."""
+        ratios = []
+        for label, norms in self.last_norms.items():
+            ratio = live_run.first_to_last_block(norms)
+            if ratio is not None:
+                ratios.append(f"{fmt(ratio, 2)} ({label})")
+        if len(ratios) > 1:
+            self.notify(
+                "First block's gradient ÷ last block's, at each run's last report: "
+                + "; ".join(ratios),
+                title="Experiment done",
+                timeout=30,
+                markup=False,
+            )
 
     def _on_progress(self, event: Any) -> None:
         if self.curve is None:
             self.curve = LiveSeries(self.settings.label(), x_label="step", y_label="loss")
         self.curve.append(event.step, event.loss)
+        self.losses.append(event.loss)
+        self.steps_done = event.step + 1
         self._show_figures(
             Text.assemble(
                 ("step ", "dim"),
@@ -244,10 +318,11 @@ class TrainScreen(Screen[None]):
         series = [live_run.uniform_guess(event.total)]
         series += [curve.series() for curve in self.earlier]
         series.append(self.curve.series(marks=((event.step, event.loss, ""),)))
-        chart.set_series(series, title="Loss at each step")
+        chart.set_series(series, title=self._chart_title())
         if event.watch is not None:
             self._show_watch(event.watch)
         self.health = (event.grad_norms, event.update_ratio)
+        self.last_norms[self.settings.label()] = event.grad_norms
         if self.showing_health:
             self._show_health()
 
@@ -265,10 +340,22 @@ class TrainScreen(Screen[None]):
         lines.rstrip()
         self.query_one("#watch-values", Static).update(lines)
 
+    def _chart_title(self) -> str:
+        """The loss chart's title, offering the log scale once the curve lies flat against
+        zero (below a tenth of a uniform guess's loss, ln V)."""
+        chart = self.query_one("#loss-chart", Chart)
+        if chart.log_y:
+            return "Loss at each step, log scale (l: linear)"
+        flat = self.losses and self.losses[-1] < live_run.uniform_loss() / 10
+        return "Loss at each step (l: log scale)" if flat else "Loss at each step"
+
     def action_health(self) -> None:
         """g: the right panel shows the gradient of each part of the model (log scale), or
         the one weight followed live."""
         self.showing_health = not self.showing_health
+        self._show_panel()
+
+    def _show_panel(self) -> None:
         self.query_one("#watch-values").display = not self.showing_health
         self.query_one("#health-values").display = self.showing_health
         panel = self.query_one("#watch")
@@ -288,19 +375,31 @@ class TrainScreen(Screen[None]):
         norms, ratio = self.health
         self.query_one("#health-values", Static).update(health_bars(norms, ratio, width, height))
 
-    def _show_sample(self, when: str, text: str, note: str = "") -> None:
-        self.query_one("#sample").border_title = f"What the model writes · {when.lower()}"
-        shown = Text(repr(text)[1:-1])
-        if note:
-            shown.append(f"\n{note}", style="dim")
-        self.query_one("#sample", Static).update(shown)
+    def _show_samples(self) -> None:
+        """The timeline of what the model wrote; it follows the newest sample unless the
+        learner has scrolled up to read an older one."""
+        scroller = self.query_one("#samples", VerticalScroll)
+        following = scroller.scroll_y >= scroller.max_scroll_y
+        self.query_one("#sample", Static).update(timeline(self.samples, self.samples_note))
+        count = len(self.samples)
+        scroller.border_title = f"What the model writes · {count} sample{'s' * (count != 1)}"
+        scroller.border_subtitle = "Tab, ↑↓: scroll" if count > 1 else ""
+        if following:
+            self.call_after_refresh(scroller.scroll_end, animate=False)
 
     def _show_figures(self, text: Text) -> None:
+        """The figures line, with the advice under it when a run went wrong."""
+        if self.advice:
+            text = Text.assemble(text, "\n", (self.advice, "yellow"))
         self.query_one("#figures", Static).update(text)
 
     def _set_status(self, status: str) -> None:
         self.status = status
-        self.query_one("#progress", Static).update(status)
+        shown = f"{status} · p: predict" if status == "paused" else status
+        if self.experiment is not None and len(self.experiment.runs) > 1:
+            done = len(self.experiment.runs) - len(self.queue)
+            shown = f"run {done} of {len(self.experiment.runs)} · {shown}"
+        self.query_one("#progress", Static).update(shown)
 
     # --- keys ---------------------------------------------------------------------------
 
@@ -312,10 +411,36 @@ class TrainScreen(Screen[None]):
             self.pause_event.set()
             self._set_status("paused")
         else:
+            # A reading the prediction view began may still be under way: let it end first
+            # (it takes milliseconds), so the loop never trains a model being read.
+            if self.model_lock.acquire(timeout=5):
+                self.model_lock.release()
+            self.loop_waiting = False
             self.pause_event.clear()
             self._set_status("running")
 
+    def action_predict(self) -> None:
+        """p: the model's next-character probabilities for a prompt the learner types. During
+        a run it pauses first, and the view opens when the loop has stopped between steps."""
+        if not self.running and self.model is None:
+            self.notify("Train first (Enter), then see what the model predicts.")
+            return
+        if not self.running or self.loop_waiting:
+            self._open_prediction()
+            return
+        if not self.paused:
+            self.action_pause()
+        self.predict_when_paused = True
+
+    def _open_prediction(self) -> None:
+        from llmtutor.app.predict import PredictScreen
+
+        when = f"after {self.steps_done} step{'s' * (self.steps_done != 1)}"
+        when += ", paused" if self.running else ""
+        self.app.push_screen(PredictScreen(self.model, when, self.settings.seed, self.model_lock))
+
     def action_stop(self) -> None:
+        self.queue.clear()  # an experiment's later runs too
         if self.running and self.stop_event is not None:
             self.stop_event.set()
             if self.pause_event is not None:
@@ -326,6 +451,7 @@ class TrainScreen(Screen[None]):
         def apply(settings: RunSettings | None) -> None:
             if settings is not None:
                 self.settings = settings  # the last runs stay on the chart, to compare
+                self.queue.clear()  # the learner's own run replaces an experiment's
                 self._restart()
 
         self.app.push_screen(SettingsDialog(self.settings), apply)
@@ -346,6 +472,7 @@ class TrainScreen(Screen[None]):
     def action_log_scale(self) -> None:
         chart = self.query_one("#loss-chart", Chart)
         chart.toggle_log_y()
+        chart.set_series(chart.series, title=self._chart_title())
         self.notify(f"Loss axis: {'log' if chart.log_y else 'linear'} scale", timeout=2)
 
     def action_close(self) -> None:

@@ -7,6 +7,8 @@ the text is there before anything is imported.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from llmtutor.engine.expr import ln
 from llmtutor.engine.numbers import fmt
 from llmtutor.engine.trace import Series, Trace
@@ -30,6 +32,20 @@ def facts() -> Trace:
     vocab = t.constant("vocab", "V", len(set(PARAGRAPH)), note="distinct characters")
     t.define("uniform_loss", "ln V", ln(vocab), note="the loss of a uniform guess")
     return t
+
+
+def uniform_loss() -> float:
+    """ln V: the loss of a uniform guess over the text's V characters."""
+    return facts().value("uniform_loss")
+
+
+def first_to_last_block(norms: Sequence[tuple[str, float]]) -> float | None:
+    """The first block's gradient norm ÷ the last block's (from a report's norms, named
+    "block 1" … "block N"); None with fewer than two blocks or a last block at 0."""
+    blocks = [norm for name, norm in norms if name.startswith("block ")]
+    if len(blocks) < 2 or not blocks[-1]:
+        return None
+    return blocks[0] / blocks[-1]
 
 
 def uniform_guess(total: int) -> Series:
@@ -103,3 +119,94 @@ def final_words(loss: float) -> str:
         )
     word = "character" if choices == 1 else "characters"
     return f"{head}: the model is as unsure as if it were choosing between about {choices} {word}."
+
+
+# --- what went wrong, and what to try ------------------------------------------------------
+
+# The rate each optimizer trains this model well at: the article's 1e-3 for Adam, and for SGD
+# a rate measured here (SGD at 1 reaches a loss near Adam's in 500 steps; at 1e-3 it barely
+# moves). Advice suggests moving toward it.
+GOOD_RATE = {"adam": 1e-3, "sgd": 1.0}
+STILL_FALLING = 0.05  # a fall of the loss's mean, late in a run, that counts as still falling
+NEAR = 0.1  # a loss within this of the frequency guess's has learned little more than it
+
+
+def frequency_loss() -> float:
+    """The loss of guessing every next character from how often it occurs in the text,
+    ignoring what came before: the entropy −Σ p ln p of the paragraph's characters (the
+    repeated text has the same frequencies). A model that has learned only which characters
+    are common levels off near it."""
+    import math
+    from collections import Counter
+
+    counts = Counter(PARAGRAPH).values()
+    return -sum(n / len(PARAGRAPH) * math.log(n / len(PARAGRAPH)) for n in counts)
+
+
+def diagnosis(
+    losses: list[float],
+    *,
+    optimizer: str,
+    lr: float,
+    diverged_at: int | None = None,
+    plain: bool = False,
+) -> str:
+    """What happened to a run that went wrong, and what to try, from its reported losses (in
+    step order); "" for a run that learned (or has too few reports to judge). `plain`: the
+    advice names the command's flags instead of the training screen's r.
+
+    Diverged: the loss stopped being a number. Otherwise a run is judged by the mean of its
+    last tenth of reports: no lower than the frequency guess less NEAR is a run that learned
+    little; it is still falling if the mean of the reports between 60% and 80% of the way is
+    more than STILL_FALLING above it, and has levelled off if not."""
+    import math
+
+    def rate(value: float) -> str:
+        return f"run again with --lr {value:g}" if plain else f"press r and try lr {value:g}"
+
+    if diverged_at is not None:
+        return (
+            f"The loss stopped being a number at step {diverged_at}: the updates pushed the "
+            "weights so far that the arithmetic overflowed. A smaller learning rate takes "
+            f"smaller steps: {rate(lr / 10)}."
+        )
+    finite = [x for x in losses if math.isfinite(x)]
+    if len(finite) < 10:
+        return ""
+    tail = finite[-max(1, len(finite) // 10) :]
+    end = sum(tail) / len(tail)
+    guess = frequency_loss()
+    if end <= guess - NEAR:
+        return ""
+    start = int(len(finite) * 0.6)
+    middle = finite[start : max(int(len(finite) * 0.8), start + 1)]
+    falling = sum(middle) / len(middle) - end > STILL_FALLING
+    learned = (
+        "has not yet learned even which characters are common"
+        if end > guess + NEAR
+        else "has learned little more than which characters are common"
+    )
+    said = (
+        f"The loss ended near {fmt(end, 3)}; guessing each character from how common it is, "
+        f"ignoring the text before it, costs {fmt(guess, 3)}: the model {learned}."
+    )
+    good = GOOD_RATE.get(optimizer, GOOD_RATE["adam"])
+    if falling and optimizer == "sgd" and lr < good:
+        return (
+            f"{said} It was still falling, slowly. SGD's step is the learning rate times the "
+            "gradient; Adam divides by the gradient's typical size, so its steps are about "
+            "the learning rate however small the gradients are. Where gradients are small, "
+            f"SGD needs a far larger rate: {rate(good)}."
+        )
+    if falling:
+        more = "more --steps" if plain else "more steps"
+        return f"{said} It was still falling, slowly: {rate(lr * 10)}, or {more}."
+    if lr > good:
+        return (
+            f"{said} It had levelled off: steps this large can keep jumping past the finer "
+            f"minima. {rate(lr / 10).capitalize()}."
+        )
+    if lr < good:
+        return f"{said} It had levelled off: {rate(lr * 10)}, or another seed."
+    seed = "run again with another --seed" if plain else "press r and try another seed"
+    return f"{said} It had levelled off: {seed}."

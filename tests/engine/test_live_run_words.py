@@ -53,3 +53,40 @@ def test_the_screens_short_phrase_reads_the_loss_the_same_way() -> None:
     assert perplexity_phrase(math.log(1.6)) == "perplexity 1.6, unsure between about 2 characters"
     assert perplexity_phrase(3.4).endswith("worse than a uniform guess over 28 characters")
     assert perplexity_phrase(math.nan) == "the run did not converge"
+
+
+def test_diagnosis_reads_the_end_of_a_run_against_the_frequency_guess() -> None:
+    """Judged here from the written-out rule: the mean of the last tenth of the reports, the
+    mean of the reports 60–80% of the way, and the frequency guess (2.968 for this text)."""
+    from llmtutor.engine.live_run import diagnosis
+
+    flat_high = [3.5] + [2.95] * 99
+    assert "levelled off" in diagnosis(flat_high, optimizer="adam", lr=0.1)
+    assert "try lr 0.01" in diagnosis(flat_high, optimizer="adam", lr=0.1)
+    assert "try lr 0.001, or another seed" in diagnosis(flat_high, optimizer="adam", lr=1e-4)
+    assert "another seed" in diagnosis(flat_high, optimizer="adam", lr=1e-3)
+    never = [3.5] * 100  # above the frequency guess by more than 0.1
+    assert "not yet learned even which characters" in diagnosis(never, optimizer="adam", lr=1e-3)
+    falling = [3.3 - 0.004 * i for i in range(100)]  # ends near 2.92, falling 0.08 per 20
+    assert "still falling" in diagnosis(falling, optimizer="adam", lr=1e-5)
+    assert "try lr 0.0001, or more steps" in diagnosis(falling, optimizer="adam", lr=1e-5)
+    learned = [3.3 - 0.03 * i for i in range(100)]  # ends far below the frequency guess
+    assert diagnosis(learned, optimizer="adam", lr=1e-3) == ""
+    assert diagnosis([3.0] * 9, optimizer="adam", lr=1e-3) == ""  # too few reports to judge
+    diverged = diagnosis([3.3], optimizer="adam", lr=0.5, diverged_at=40)
+    assert "at step 40" in diverged and "press r and try lr 0.05" in diverged
+
+
+def test_the_first_to_last_block_ratio() -> None:
+    from llmtutor.engine.live_run import first_to_last_block
+
+    norms = (
+        ("embeddings", 9.0),
+        ("block 1", 0.002),
+        ("block 2", 0.5),
+        ("block 3", 0.4),
+        ("head", 7.0),
+    )
+    assert first_to_last_block(norms) == 0.002 / 0.4
+    assert first_to_last_block(norms[:2] + norms[-1:]) is None
+    assert first_to_last_block((("block 1", 1.0), ("block 2", 0.0))) is None

@@ -276,3 +276,39 @@ def test_sampling_at_a_temperature_draws_from_the_softmax_with_the_generator() -
     assert text == expected
     with pytest.raises(ValueError, match="temperature"):
         generate(model, "t", 3, temperature=0)
+
+
+# --- what went wrong, and what to try ------------------------------------------------------
+
+
+def test_the_frequency_guess_is_the_entropy_of_the_training_texts_characters() -> None:
+    from llmtutor.engine.live_run import frequency_loss
+    from llmtutor.training import TEXT, VOCAB_SIZE, encode
+
+    counts = torch.bincount(encode(TEXT), minlength=VOCAB_SIZE).double()
+    p = counts / counts.sum()
+    assert frequency_loss() == pytest.approx(float(-(p * p.log()).sum()), rel=1e-12)
+
+
+def reported(settings: RunSettings) -> list[float]:
+    return [p.loss for p in progress(config_for(settings))]
+
+
+def test_sgd_at_adams_rate_is_told_to_take_a_far_larger_rate_and_adam_is_told_nothing() -> None:
+    """Seeded runs of 300 steps: SGD at 1e-3 is still near the frequency guess, and falling;
+    the article's Adam run learns (no advice)."""
+    from llmtutor.engine.live_run import diagnosis
+
+    sgd = RunSettings(steps=300, optimizer="sgd", device="cpu")
+    words = diagnosis(reported(sgd), optimizer="sgd", lr=1e-3)
+    assert "It was still falling, slowly" in words and "try lr 1." in words
+    adam = RunSettings(steps=300, device="cpu")
+    assert diagnosis(reported(adam), optimizer="adam", lr=1e-3) == ""
+
+
+def test_adam_at_a_hundred_times_its_rate_levels_off_and_is_told_to_go_ten_times_smaller() -> None:
+    from llmtutor.engine.live_run import diagnosis
+
+    losses = reported(RunSettings(steps=300, lr=0.1, device="cpu"))
+    words = diagnosis(losses, optimizer="adam", lr=0.1, plain=True)
+    assert "It had levelled off" in words and "Run again with --lr 0.01." in words

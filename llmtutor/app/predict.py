@@ -1,0 +1,162 @@
+"""The prediction view: the learner types a prompt and sees the trained model's five likeliest
+next characters, with p and −ln p, and what it writes from there, greedy and sampled.
+
+Opened by the training screen only while the run's loop is not touching the model (it has
+said Paused, or finished); the model is read in a thread worker, so the screen never waits.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Grid, Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Static
+
+from llmtutor.engine.live_run import PARAGRAPH
+from llmtutor.render.predictions import guesses_table
+from llmtutor.render.timeline import shown_text
+from llmtutor.safe_text import excerpt, visible
+
+DEFAULT_PROMPT = PARAGRAPH[:18]  # "the quick brown fo"
+WRITE = 40  # characters written after the prompt, greedy and sampled
+MAX_TEMPERATURE = 100.0
+
+
+class Predicted(Message):
+    """The worker's answer for one (prompt, temperature, seed)."""
+
+    def __init__(self, asked: tuple[str, float, int], shown: Text) -> None:
+        super().__init__()
+        self.asked, self.shown = asked, shown
+
+
+def read_temperature(text: str) -> float:
+    """The typed temperature; ValueError says what is wrong."""
+    try:
+        value = float(text.strip())
+    except ValueError:
+        raise ValueError(f"temperature must be a number, not {excerpt(text.strip())}") from None
+    if not (math.isfinite(value) and 0 < value <= MAX_TEMPERATURE):
+        raise ValueError(f"temperature must be above 0 and at most {MAX_TEMPERATURE:g}")
+    return value
+
+
+class PredictScreen(ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Back"),
+        Binding("ctrl+n", "another", "Another sample"),
+    ]
+
+    def __init__(self, model: Any, when: str, seed: int, lock: threading.Lock) -> None:
+        """`model`: the trained TinyTransformer (left alone by its loop while this is open);
+        `when`: which model it is ("after 230 steps"); `seed`: the first sample's seed;
+        `lock`: held while the model is read, so the run waits for a reading to end before
+        it goes on (this view may close while one is under way)."""
+        super().__init__()
+        self.model, self.when, self.seed = model, when, seed
+        self.model_lock = lock
+        self.asked: tuple[str, float, int] | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="predict-dialog"):
+            yield Static(id="predict-title")
+            with Grid(id="predict-grid"):
+                yield Label("prompt")
+                yield Input(DEFAULT_PROMPT, id="predict-prompt")
+                yield Label("temperature")
+                yield Input("1", id="predict-temperature")
+            yield Static(id="predict-guesses")
+            yield Static(id="predict-written")
+            yield Static(
+                "Type to change · Tab: next field · Ctrl+N: another sample · Escape: back",
+                id="predict-help",
+            )
+
+    def on_mount(self) -> None:
+        title = Text("What comes next? ", style="bold")
+        title.append(f"The model {self.when}.", style="dim")
+        self.query_one("#predict-title", Static).update(title)
+        self.query_one("#predict-prompt", Input).focus()
+        self._ask()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._ask()
+
+    def action_another(self) -> None:
+        self.seed += 1
+        self._ask()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def _ask(self) -> None:
+        from llmtutor.training.data import VOCAB, unknown_characters
+
+        prompt = self.query_one("#predict-prompt", Input).value
+        problem = ""
+        try:
+            temperature = read_temperature(self.query_one("#predict-temperature", Input).value)
+        except ValueError as error:
+            problem, temperature = str(error), 1.0
+        missing = unknown_characters(prompt)
+        if not prompt:
+            problem = "Type a few characters of the sentence: the model continues them."
+        elif missing:
+            letters = "".join(c for c in VOCAB if c.isalpha())
+            problem = (
+                f"The model knows only its {len(VOCAB)} characters ({letters[0]}–{letters[-1]} "
+                f"in lower case, space and full stop), not {excerpt(''.join(missing))}."
+            )
+        if problem:
+            self.asked = None
+            self.query_one("#predict-guesses", Static).update(Text(problem, style="bold red"))
+            self.query_one("#predict-written", Static).update("")
+            return
+        self.asked = (prompt, temperature, self.seed)
+        self._predict(self.asked)
+
+    @work(thread=True, exclusive=True, group="predict", exit_on_error=False)
+    def _predict(self, asked: tuple[str, float, int]) -> None:
+        import torch
+
+        from llmtutor.training import generate, predict
+
+        prompt, temperature, seed = asked
+        try:
+            with self.model_lock:
+                guesses = predict(self.model, prompt, 5, temperature)
+                greedy = generate(self.model, prompt, WRITE)
+                drawn = generate(
+                    self.model,
+                    prompt,
+                    WRITE,
+                    temperature=temperature,
+                    generator=torch.Generator().manual_seed(seed),
+                )
+        except Exception as error:  # a device that went away: say so, keep the tutor
+            failed = Text(f"The model could not be read: {visible(str(error))}", style="bold red")
+            self.post_message(Predicted(asked, failed))
+            return
+        shown = Text(f"Next character after the prompt (temperature {temperature:g}):\n")
+        shown.append_text(guesses_table(guesses))
+        shown.append("\n\ngreedy   ", style="dim")
+        shown.append(shown_text(prompt), style="dim")
+        shown.append(shown_text(greedy[len(prompt) :]), style="bold")
+        shown.append("\nsampled  ", style="dim")
+        shown.append(shown_text(prompt), style="dim")
+        shown.append(shown_text(drawn[len(prompt) :]), style="bold")
+        shown.append(f"\n         (drawn at temperature {temperature:g}, seed {seed})", style="dim")
+        self.post_message(Predicted(asked, shown))
+
+    def on_predicted(self, message: Predicted) -> None:
+        if message.asked != self.asked:
+            return  # an answer to what was typed before
+        self.query_one("#predict-guesses", Static).update(message.shown)
