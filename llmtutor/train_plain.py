@@ -8,12 +8,13 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from llmtutor.engine import Series
-from llmtutor.engine.live_run import final_words, uniform_guess
+from llmtutor.engine.live_run import diagnosis, final_words, uniform_guess
 from llmtutor.render.chart import LiveSeries, render_chart
 from llmtutor.run_settings import RunSettings
 
 EVERY = 100  # print a progress line every this many steps
 CHART_SIZE = (72, 16)
+WRITE = 40  # characters written after a --predict prompt, greedy and sampled
 
 
 def _line(file: TextIO, text: str = "") -> None:
@@ -56,6 +57,7 @@ def run_plain(
         config = config_for(settings, watch=None)
         curve = LiveSeries(settings.label(), x_label="step", y_label="loss")
         setup = build(config)
+        losses: list[float] = []  # every report's loss, for the advice
         for event in train(config, setup=setup):
             if isinstance(event, Started):
                 _line(
@@ -70,6 +72,7 @@ def run_plain(
                 )
             elif isinstance(event, Progress):
                 curve.append(event.step, event.loss)
+                losses.append(event.loss)
                 if event.step % EVERY == 0 or event.step == event.total - 1:
                     _line(
                         file,
@@ -89,8 +92,16 @@ def run_plain(
                 _line(
                     file,
                     f"The loss became {event.loss} at step {event.step}: the run diverged "
-                    "and was stopped. Try a smaller --lr.",
+                    "and was stopped.",
                 )
+                advice = diagnosis(
+                    losses,
+                    optimizer=settings.optimizer,
+                    lr=settings.lr,
+                    diverged_at=event.step,
+                    plain=True,
+                )
+                _line(file, textwrap.fill(advice, 80))
                 status = 1
             elif isinstance(event, Finished):
                 rate = event.steps_done / event.elapsed_s if event.elapsed_s > 0 else 0.0
@@ -103,8 +114,11 @@ def run_plain(
                     _line(file, f"Generated from {config.prompt!r}: {event.text!r}")
                 if event.steps_done:
                     _line(file, textwrap.fill(final_words(event.final_loss), 80))
+                advice = diagnosis(losses, optimizer=settings.optimizer, lr=settings.lr, plain=True)
+                if advice and not event.stopped_early:
+                    _line(file, textwrap.fill(advice, 80))
                 if predict_after is not None and event.text:
-                    _print_guesses(file, setup.model, predict_after, temperature)
+                    _print_guesses(file, setup.model, predict_after, temperature, settings.seed)
         curves.append(curve.series())
         _line(file)
     if any(len(c.x) > 1 for c in curves):
@@ -124,10 +138,36 @@ def health_line(norms: Sequence[tuple[str, float]], update_ratio: float | None) 
     return f"         ‖grad‖ {parts}{ratio}"
 
 
-def _print_guesses(file: TextIO, model: object, prompt: str, temperature: float) -> None:
-    """The five likeliest next characters after `prompt`, with p and −ln p."""
-    from llmtutor.training import predict
+def _print_guesses(file: TextIO, model: object, prompt: str, temperature: float, seed: int) -> None:
+    """The five likeliest next characters after `prompt`, with p and −ln p (the prediction
+    view's table), then what the model writes from there, greedy and sampled."""
+    import torch
+
+    from llmtutor.render.predictions import guesses_table
+    from llmtutor.render.timeline import shown_text
+    from llmtutor.training import generate, predict
 
     _line(file, f"Next character after {prompt!r} (temperature {temperature:g}):")
-    for guess in predict(model, prompt, 5, temperature):  # type: ignore[arg-type]
-        _line(file, f"  {guess.char!r:>5}  p {guess.probability:.4f}  −ln p {guess.loss:.4f}")
+    guesses = predict(model, prompt, 5, temperature)  # type: ignore[arg-type]
+    for row in guesses_table(guesses, bars=False).plain.splitlines():
+        _line(file, f"  {row}".rstrip())
+    greedy = generate(model, prompt, WRITE)  # type: ignore[arg-type]
+    drawn = generate(
+        model,  # type: ignore[arg-type]
+        prompt,
+        WRITE,
+        temperature=temperature,
+        generator=torch.Generator().manual_seed(seed),
+    )
+    for label, text in (("greedy:", greedy), ("sampled:", drawn)):
+        _line(
+            file,
+            textwrap.fill(
+                shown_text(text),
+                80,
+                initial_indent=f"  {label:<10}",
+                subsequent_indent=" " * 12,
+                drop_whitespace=False,
+            ),
+        )
+    _line(file, f"{'':12}(drawn at temperature {temperature:g}, seed {seed})")

@@ -148,15 +148,34 @@ def test_predict_prints_the_five_likeliest_next_characters() -> None:
     result = run("--plain", "--steps", "120", "--device", "cpu", "--predict", "the dog sl")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.split("Next character after 'the dog sl' (temperature 1):\n")[1]
-    rows = lines.splitlines()[:5]
-    probabilities = [float(row.split(" p ")[1].split()[0]) for row in rows]
-    losses = [float(row.split("−ln p ")[1]) for row in rows]
+    heading, *rows = lines.splitlines()[:6]
+    assert heading.split() == ["next", "p", "−ln", "p"]
+    numbers = [row.split()[-2:] for row in rows]  # each row: character, p, −ln p
+    probabilities = [float(p) for p, _ in numbers]
+    losses = [float(loss) for _, loss in numbers]
     assert probabilities == sorted(probabilities, reverse=True)
     assert sum(probabilities) <= 1.0 + 5e-4  # (each rounded to 4 decimals)
     for p, loss in zip(probabilities, losses, strict=True):
         assert loss == pytest.approx(-math.log(p), abs=2e-3 / p)
+    rest = lines.splitlines()[6]
+    assert rest.startswith("  all other characters together: p ")
+    assert float(rest.split()[-1]) == pytest.approx(1 - sum(probabilities), abs=5e-4)
+    greedy = lines.split("  greedy:   ")[1].split("\n")[0]
+    assert greedy.startswith("the dog sl") and len(greedy) == len("the dog sl") + 40
+    assert "(drawn at temperature 1, seed 42)" in lines
+    assert all(len(line) <= 80 for line in lines.splitlines())  # the prediction, from here
 
 
 def test_predict_is_for_plain_runs() -> None:
     result = run("--predict", "the", "--steps", "5")
     assert result.returncode == 2 and "--predict prints with --plain" in result.stderr
+
+
+def test_a_plain_run_that_learned_little_says_what_to_try() -> None:
+    """Adam at a hundred times the article's rate sits near the frequency guess (the entropy
+    of the paragraph's characters, 2.97): the advice offers a rate ten times smaller."""
+    result = run("--plain", "--steps", "200", "--lr", "0.1", "--device", "cpu")
+    assert result.returncode == 0, result.stderr
+    words = " ".join(result.stdout.split())
+    assert "costs 2.97: the model has learned little more than which characters" in words
+    assert "It had levelled off" in words and "Run again with --lr 0.01." in words
