@@ -272,7 +272,11 @@ class TrainScreen(Screen[None]):
         if self.queue and (not event.stopped_early or self.status == "diverged"):
             self.settings = self.queue.pop(0)  # the experiment's next run
             self.call_after_refresh(self.action_start)
-        elif self.experiment is not None and self.run_number >= len(self.experiment.runs):
+        elif (
+            self.experiment is not None
+            and self.experiment.panel == "health"
+            and self.run_number >= len(self.experiment.runs)
+        ):
             self._compare_gradients()
 
     def _compare_gradients(self) -> None:

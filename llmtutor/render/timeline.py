@@ -25,10 +25,11 @@ class Written:
 def shown_text(text: str) -> str:
     """The model's text as printable characters: control characters (which the model's
     vocabulary does not have, but a text is a text) as escapes, and trailing spaces, which a
-    terminal would hide, as '␣'."""
+    terminal would hide, as '␣' (one or two) or counted: "t⟨80 spaces⟩"."""
     escaped = repr(text)[1:-1].replace("\\'", "'")
     stripped = escaped.rstrip(" ")
-    return stripped + "␣" * (len(escaped) - len(stripped))
+    spaces = len(escaped) - len(stripped)
+    return stripped + ("␣" * spaces if spaces < 3 else f"⟨{spaces} spaces⟩")
 
 
 def heading(written: Written) -> str:
