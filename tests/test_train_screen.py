@@ -169,8 +169,10 @@ def test_a_real_short_run_fills_the_chart_and_text() -> None:
             await _wait_for(screen, pilot, {"finished"}, 60)
             assert screen.curve is not None and len(screen.curve) >= 4
             assert screen.curve.y[-1] < screen.curve.y[0]  # it learned something
-            sample = str(screen.query_one("#sample").render())
-            assert sample.startswith("t")  # the final text, from the prompt "t"
+            timeline = str(screen.query_one("#sample").render()).splitlines()
+            assert timeline[0].startswith("after step 0 · loss ")
+            assert timeline[-2].startswith("final, 40 steps · loss ")
+            assert timeline[-1].startswith("t")  # the final text, from the prompt "t"
 
     asyncio.run(scenario())
 
