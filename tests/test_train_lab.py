@@ -338,3 +338,24 @@ def test_the_prediction_view_snapshot(snap_compare) -> None:
         await wait_for_guesses(pilot, view, "1")
 
     assert snap_compare(training_app(), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_a_pause_the_learner_already_undid_does_not_open_the_model_to_reading() -> None:
+    """The loop said Paused, but the learner resumed before the message arrived: the loop is
+    training again, so p must pause first rather than read the model."""
+    from llmtutor.training import Paused
+
+    async def scenario() -> None:
+        app = training_app()
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, TrainScreen)
+            await feed(fixed_events(500, 50))(pilot)
+            screen.running, screen.paused, screen.model = True, False, object()
+            screen.on_training_event(TrainingEvent(screen.run_number, Paused(51)))
+            assert not screen.loop_waiting
+            screen.paused = True
+            screen.on_training_event(TrainingEvent(screen.run_number, Paused(51)))
+            assert screen.loop_waiting and screen.steps_done == 51
+
+    asyncio.run(scenario())

@@ -216,6 +216,8 @@ class TrainScreen(Screen[None]):
         elif kind == "Setup":
             self.model = event.model
         elif kind == "Paused":
+            if not self.paused:
+                return  # resumed before this arrived: the loop is training again
             self.loop_waiting = True
             self.steps_done = event.steps_done
             if self.predict_when_paused:
@@ -419,7 +421,7 @@ class TrainScreen(Screen[None]):
             # (it takes milliseconds), so the loop never trains a model being read.
             if self.model_lock.acquire(timeout=5):
                 self.model_lock.release()
-            self.loop_waiting = False
+            self.loop_waiting = self.predict_when_paused = False
             self.pause_event.clear()
             self._set_status("running")
 
