@@ -31,7 +31,14 @@ from llmtutor.curriculum import (
 )
 from llmtutor.engine import InputValue
 from llmtutor.files import file_kind, path_problem, write_problem
-from llmtutor.run_settings import LAYERS, MAX_LAYERS, MAX_SEED, MAX_STEPS, RunSettings
+from llmtutor.run_settings import (
+    LAYERS,
+    MAX_LAYERS,
+    MAX_SEED,
+    MAX_STEPS,
+    Experiment,
+    RunSettings,
+)
 from llmtutor.safe_text import excerpt, path_excerpt, visible
 from llmtutor.signals import ending_quietly_on_signals
 
@@ -523,8 +530,16 @@ def _check_once(exercise: Exercise, path: Path) -> int:
     metavar="NUMBER",
     help="With --predict: divides the logits before softmax; above 0.",
 )
+@click.option(
+    "--experiment",
+    metavar="LESSON[:N]",
+    help="Train the runs of a lesson's experiment, one after another (N: which one, "
+    "when the lesson offers several).",
+)
+@click.pass_context
 @pipe_safe
 def train_command(
+    context: click.Context,
     plain: bool,
     steps: str,
     lr: str,
@@ -541,8 +556,13 @@ def train_command(
     grad_norms: bool,
     predict_after: str | None,
     temperature: str,
+    experiment: str | None,
 ) -> None:
     """Train the tiny transformer live (on the GPU when there is one)."""
+    if experiment is not None:
+        options = (plain, device, grad_norms, predict_after, temperature)
+        _train_experiment(context, experiment, *options)
+        return
     try:
         settings = RunSettings().with_text(
             steps=steps,
@@ -580,6 +600,89 @@ def train_command(
         runs = [settings, settings.other_optimizer()] if compare else [settings]
         sys.exit(_train_plain(runs, grad_norms, predict_after, heat))
     _run_app(_catalog(run=False), training=settings, start_training=True)
+
+
+# What --experiment leaves to the learner: the rest is the experiment's own.
+WITH_EXPERIMENT = {"plain", "device", "grad_norms", "predict_after", "temperature", "experiment"}
+
+
+def _train_experiment(
+    context: click.Context,
+    name: str,
+    plain: bool,
+    device: str,
+    grad_norms: bool,
+    predict_after: str | None,
+    temperature: str,
+) -> None:
+    """`train --experiment LESSON[:N]`: the runs of a lesson's experiment, one after
+    another, each kept on the chart (the app shows the experiment's text first)."""
+    given = [
+        parameter
+        for parameter in context.command.params
+        if parameter.name not in WITH_EXPERIMENT
+        and context.get_parameter_source(parameter.name or "")
+        is not click.core.ParameterSource.DEFAULT
+    ]
+    if given:
+        flag = given[0].opts[0]
+        raise UsageProblem(f"--experiment sets the runs itself: leave out {flag}")
+    catalog = _catalog(run=False)
+    lesson, chosen = _find_experiment(catalog, name)
+    try:
+        where = RunSettings().with_text(device=device).device
+    except ValueError as error:
+        raise UsageProblem(str(error)) from None
+    if where != "auto":
+        from llmtutor.training import DeviceError, choose_device
+
+        try:
+            choose_device(where)
+        except DeviceError as error:
+            raise UsageProblem(str(error)) from None
+    runs = [replace(run, device=where) for run in chosen.runs]
+    chosen = replace(chosen, runs=tuple(runs))
+    heat = _temperature(temperature)
+    if grad_norms and not plain:
+        raise UsageProblem("--grad-norms prints with --plain; the app shows them in a panel")
+    if predict_after is not None:
+        if not plain:
+            raise UsageProblem("--predict prints with --plain")
+        _check_prompt(predict_after)
+    if plain:
+        click.echo(f"{visible(lesson.title, one_line=True)} · experiment: ", nl=False)
+        click.echo(visible(chosen.title, one_line=True))
+        click.echo(visible(chosen.text.strip()))
+        click.echo()
+        watch = grad_norms or chosen.panel == "health"
+        sys.exit(_train_plain(runs, watch, predict_after, heat))
+    _run_app(catalog, experiment=chosen)
+
+
+def _find_experiment(catalog: Catalog, name: str) -> tuple[Lesson, Experiment]:
+    """The experiment `LESSON` (a lesson that offers one) or `LESSON:N` names."""
+    lesson_id, colon, number = name.partition(":")
+    offering = [lesson.id for lesson in catalog.lessons if lesson.all_experiments()]
+    entry = catalog.entry(lesson_id)
+    if not isinstance(entry, Lesson) or not entry.all_experiments():
+        what = "no lesson named" if entry is None else "no experiment in lesson"
+        hint = suggest(lesson_id, offering) if entry is None else ""
+        raise UsageProblem(
+            f"--experiment: {what} {excerpt(lesson_id)}{hint}; lessons with experiments: "
+            + (", ".join(offering) or "none")
+        )
+    offered = entry.all_experiments()
+    if not colon and len(offered) == 1:
+        return entry, offered[0]
+    if not number.isdigit() or not 1 <= int(number) <= len(offered):
+        which = (
+            f"one experiment: {lesson_id} (or {lesson_id}:1)"
+            if len(offered) == 1
+            else f"{len(offered)} experiments: name one as {lesson_id}:1 to "
+            f"{lesson_id}:{len(offered)}"
+        )
+        raise UsageProblem(f"--experiment: lesson {lesson_id!r} offers {which}")
+    return entry, offered[int(number) - 1]
 
 
 def _temperature(text: str) -> float:
@@ -631,6 +734,7 @@ def _run_app(
     watch: bool = False,
     exercise: tuple[Exercise, Path] | None = None,
     exercises_dir: Path | None = None,
+    experiment: Experiment | None = None,
 ) -> None:
     if not sys.stdout.isatty() or not sys.stdin.isatty():
         raise UsageProblem("the tutor needs a terminal; use --plain to print a lesson instead")
@@ -647,6 +751,7 @@ def _run_app(
         watch=watch,
         exercise=exercise,
         exercises_dir=exercises_dir,
+        experiment=experiment,
         state_dir="auto",  # progress in the user's state directory (see llmtutor.progress)
     )
     app.run()

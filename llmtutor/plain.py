@@ -15,6 +15,8 @@ from llmtutor.curriculum import PLAIN, Lesson
 from llmtutor.engine import InputValue, Trace, fmt_input
 from llmtutor.render import draw_diagram, equations, render_chart, values_table
 from llmtutor.render.landscape import NAMES, path_table, race_map, trace_paths
+from llmtutor.run_settings import Experiment, RunSettings
+from llmtutor.safe_text import visible
 
 PIPE_WIDTH = 80  # width used when stdout is not a terminal
 PLAIN_CHART_HEIGHT = 14
@@ -95,6 +97,8 @@ def _lesson_parts(
             part += [Text(), race_map(trace, step.map, width - 2, PLAIN_MAP_HEIGHT)]
             for optimizer, path in trace_paths(trace, step.map).items():
                 part += [Text(), path_table(path, f"{NAMES[optimizer]}'s path")]
+        for experiment in lesson.experiments_at(index):
+            part += experiment_part(lesson, experiment)
         yield part
     revealed = lesson.all_reveals(trace)
     closing: list[RenderableType] = [Text(), Rule(Text("All values"), align="left")]
@@ -102,3 +106,58 @@ def _lesson_parts(
         closing += [draw_diagram(lesson.diagram, trace, revealed, (), revealed), Text()]
     closing.append(Constrain(values_table(trace, list(lesson.defaults), revealed), VALUES_WIDTH))
     yield closing
+
+
+def experiment_part(lesson: Lesson, experiment: Experiment) -> list[RenderableType]:
+    """An experiment as printed: its title, its text, and the commands that run it (each
+    run alone, then all of them one after another)."""
+    grad_norms = experiment.panel == "health"
+    each = "\n".join(f"  {train_command(run, grad_norms)}" for run in experiment.runs)
+    name = experiment_name(lesson, experiment)
+    return [
+        Text(),
+        Text.assemble(("Experiment: ", "bold"), visible(experiment.title, one_line=True)),
+        Markdown(visible(experiment.text)),
+        Text(),
+        Text("Each run alone:" if len(experiment.runs) > 1 else "Run it:"),
+        Text(each),
+        Text("All of them one after another, on one chart (leave out --plain for the app):"),
+        Text(f"  llmtutor train --plain --experiment {name}"),
+    ]
+
+
+def experiment_name(lesson: Lesson, experiment: Experiment) -> str:
+    """How `train --experiment` names it: the lesson's id, and `:N` when the lesson offers
+    more than one (N counts them in the order they come)."""
+    offered = lesson.all_experiments()
+    return lesson.id if len(offered) == 1 else f"{lesson.id}:{offered.index(experiment) + 1}"
+
+
+def train_command(settings: RunSettings, grad_norms: bool = False) -> str:
+    """`llmtutor train --plain` with the flags that make `settings` (those that differ
+    from the article's run), and --grad-norms for a run watched by its gradients."""
+    article = RunSettings()
+    words = ["llmtutor", "train", "--plain"]
+    if settings.optimizer != article.optimizer:
+        words += ["--optimizer", settings.optimizer]
+    if settings.lr != article.lr:
+        words += ["--lr", f"{settings.lr:.12g}"]
+    if settings.steps != article.steps:
+        words += ["--steps", str(settings.steps)]
+    if settings.seed != article.seed:
+        words += ["--seed", str(settings.seed)]
+    if settings.layers != article.layers:
+        words += ["--layers", str(settings.layers)]
+    if not settings.residual:
+        words.append("--no-residual")
+    if settings.schedule != article.schedule:
+        words += ["--schedule", settings.schedule]
+    if settings.warmup != article.warmup:
+        words += ["--warmup", str(settings.warmup)]
+    if settings.lr_min != article.lr_min:
+        words += ["--lr-min", f"{settings.lr_min:.12g}"]
+    if not settings.bias_correction:
+        words.append("--no-bias-correction")
+    if grad_norms:
+        words.append("--grad-norms")
+    return " ".join(words)

@@ -8,7 +8,7 @@ from llmtutor.app.tutor import StateDir, TutorApp
 from llmtutor.curriculum import Catalog, Lesson
 from llmtutor.curriculum.exercises import Exercise
 from llmtutor.engine import InputValue
-from llmtutor.run_settings import RunSettings
+from llmtutor.run_settings import Experiment, RunSettings
 
 
 def create_app(
@@ -23,6 +23,7 @@ def create_app(
     watch: bool = False,
     exercise: tuple[Exercise, Path] | None = None,
     exercises_dir: Path | None = None,
+    experiment: Experiment | None = None,
 ) -> TutorApp:
     """Build the app. The CLI and the tests both use this, so tests see what users see.
 
@@ -31,7 +32,8 @@ def create_app(
     the learner left it; `quiz` starts it in quiz mode; `watch` reloads it when its file
     changes. `exercise` opens the exercise screen on the learner's file at that path;
     `exercises_dir` is where exercises opened from the lessons are written (default
-    `./llmtutor-exercises`).
+    `./llmtutor-exercises`). `experiment` opens the training screen on a lesson's
+    experiment (its text; Enter trains its runs one after another), q leaving the tutor.
 
     `state_dir` is where the learner's progress is kept: "auto" for the user's state
     directory (`$LLMTUTOR_STATE_DIR`, else the platform's; see `llmtutor.progress`), as the
@@ -49,6 +51,7 @@ def create_app(
         watch=watch,
         exercise=exercise,
         exercises_dir=exercises_dir,
+        experiment=experiment,
     )
 
 

@@ -1,4 +1,5 @@
-"""The command palette (ctrl+p): jump to any lesson, any step of a lesson, or the live run."""
+"""The command palette (ctrl+p): jump to any lesson, any step of a lesson, a lesson's
+experiments, or the live run."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, cast
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
+from llmtutor.app.experiment_choice import describe_runs
 from llmtutor.curriculum import Lesson, LessonFileError, TrainingLesson, describe_length
 from llmtutor.safe_text import visible
 
@@ -30,8 +32,9 @@ class LessonCommand:
 
 
 def lesson_commands(app: TutorApp) -> list[LessonCommand]:
-    """One command per lesson (opens it where the learner left it), one per step of each
-    lesson, and one for the live training run, in teaching order."""
+    """One command per lesson (opens it where the learner left it), one per experiment a
+    lesson offers (opens it on the training screen), one per step of each lesson, and one
+    for the live training run, in teaching order."""
     commands: list[LessonCommand] = []
     for entry in app.catalog.entries:
         if isinstance(entry, TrainingLesson):
@@ -52,6 +55,15 @@ def lesson_commands(app: TutorApp) -> list[LessonCommand]:
                 True,
             )
         )
+        for experiment in entry.all_experiments():  # checked as the catalog was loaded
+            commands.append(
+                LessonCommand(
+                    visible(f"Run the experiment: {experiment.title}", one_line=True),
+                    visible(f"{entry.title} · {describe_runs(experiment)} · l in the lesson"),
+                    partial(app.open_experiment, experiment),
+                    True,
+                )
+            )
         try:  # its steps, once the lesson passes every check (its computation runs here)
             lesson = app.catalog.checked(entry)
         except LessonFileError:

@@ -27,6 +27,7 @@ ABOUT: dict[str, tuple[str, str]] = {
     "TrainScreen": ("Training", "a real model learns while you watch its loss"),
     "ExerciseScreen": ("An exercise", "each save of your file is checked, value by value"),
     "SettingsDialog": ("Run settings", "change them, then restart the run"),
+    "ExperimentChoice": ("Experiments", "the lesson's runs that test its claims"),
 }
 EVERYWHERE = ("Everywhere", "these keys work on every screen")
 # The focused widget's keys are listed in this order (the rest after them, as declared).

@@ -12,6 +12,7 @@ from collections.abc import Hashable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.console import Group, RenderableType
 from rich.markdown import Markdown
 from rich.text import Text
 from textual import work
@@ -41,6 +42,7 @@ from llmtutor.safe_text import visible
 if TYPE_CHECKING:
     from llmtutor.app.tutor import TutorApp
     from llmtutor.curriculum.exercises import Exercise
+    from llmtutor.run_settings import Experiment
 
 CHART_MIN_HEIGHT = 9  # lines for a step's chart; more on taller terminals...
 CHART_FLOOR = 6  # ...and down to this few when the step's text needs the room
@@ -74,6 +76,24 @@ def lesson_markdown(text: str) -> Markdown:
     return Markdown(text, hyperlinks=False)
 
 
+def step_text(story: str, experiments: list[Experiment]) -> RenderableType:
+    """A step's text, and under it one line for each experiment the step offers: its title,
+    cut to the width (the training screen shows it whole), so that the offer takes one
+    line of a step's room."""
+    if not experiments:
+        return lesson_markdown(story)
+    offers = [
+        Text.assemble(
+            ("▶ Lab (l): ", "bold"),
+            visible(experiment.title, one_line=True),
+            no_wrap=True,
+            overflow="ellipsis",
+        )
+        for experiment in experiments
+    ]
+    return Group(lesson_markdown(story), *offers)
+
+
 class LessonScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         # Priority: the arrow keys step through the lesson even when a scrolling panel
@@ -96,6 +116,9 @@ class LessonScreen(Screen[None]):
         Binding("k", "quiz", "Quiz"),
         Binding("t", "torch", "PyTorch"),
         Binding("m", "drive", "Drive the map", show=False),
+        # Not in the footer, which has no room left at 80 columns: a step that offers an
+        # experiment says so (under its text, and "l lab" beside the step number).
+        Binding("l", "experiment", "Lab: train the model to test the step's claim", show=False),
         # Offered at the last step; in the footer it would crowd out the keys used most.
         Binding("x", "exercise", "Exercise (write it yourself)", show=False),
         Binding("q", "close", "Lessons"),
@@ -261,9 +284,13 @@ class LessonScreen(Screen[None]):
         step = lesson.steps[index]
         shown = (self._version, tuple(revealed), tuple(new))
         story = visible(step.body(trace))
+        offers = lesson.experiments_at(index)
         inputs = list(lesson.defaults) if self._values_with_inputs() else []
         panels: dict[str, tuple[Draw, Hashable]] = {
-            "step-text": (lambda width: lesson_markdown(story), ("text", self._version, index)),
+            "step-text": (
+                lambda width: step_text(story, offers),
+                ("text", self._version, index),
+            ),
             "equations": (
                 lambda width: (
                     self._equations(revealed, new, width)
@@ -440,6 +467,8 @@ class LessonScreen(Screen[None]):
 
     def _progress_text(self, index: int) -> str:
         text = f"step {index + 1} of {len(self.lesson.steps)}"
+        if self.lesson.experiments_at(index):
+            text = f"l lab · {text}"
         if self.quiz_on:
             right = sum(answer.right for answer in self.answers.values())
             score = f"quiz {right}/{len(self.answers)} right" if self.answers else "quiz mode"
@@ -664,6 +693,25 @@ class LessonScreen(Screen[None]):
             return
         app: TutorApp = self.app  # type: ignore[assignment]
         app.open_exercise_for(self.lesson.id)
+
+    def action_experiment(self) -> None:
+        """The experiment the step names, else the lesson's only one; a choice where there
+        are several."""
+        named = self.lesson.experiments_at(self.step)
+        offered = named or self.lesson.all_experiments()
+        app: TutorApp = self.app  # type: ignore[assignment]
+        if len(offered) == 1:
+            app.open_experiment(offered[0])
+        elif offered:
+            from llmtutor.app.experiment_choice import ExperimentChoice
+
+            def chosen(experiment: Experiment | None) -> None:
+                if experiment is not None:
+                    app.open_experiment(experiment)
+
+            self.app.push_screen(ExperimentChoice(offered), chosen)
+        else:
+            self.say("This lesson has no experiment.")
 
     def say(self, message: str) -> None:
         """A notice about this lesson, shown on this screen only: it does not follow the

@@ -24,7 +24,7 @@ from llmtutor.curriculum import Catalog, Lesson, LessonFileError, TrainingLesson
 from llmtutor.curriculum.exercises import Exercise, Exercises
 from llmtutor.engine import InputValue
 from llmtutor.progress import BackgroundSaver, Progress, load_progress
-from llmtutor.run_settings import RunSettings
+from llmtutor.run_settings import Experiment, RunSettings
 from llmtutor.safe_text import visible
 from llmtutor.signals import ending_in_loop, exit_status
 
@@ -67,8 +67,10 @@ class TutorApp(App[None]):
         watch: bool = False,
         exercise: tuple[Exercise, Path] | None = None,
         exercises_dir: Path | None = None,
+        experiment: Experiment | None = None,
     ) -> None:
         super().__init__()
+        self._start_experiment = experiment
         self._start_exercise = exercise
         # Where exercises opened from a lesson or the home screen are written.
         self.exercises_dir = exercises_dir or Path(EXERCISES_DIR)
@@ -110,6 +112,8 @@ class TutorApp(App[None]):
         self.push_screen(HomeScreen(self.catalog, self.progress))
         if self._start_exercise is not None:
             self.open_exercise(*self._start_exercise)
+        elif self._start_experiment is not None:  # train --experiment: q leaves the tutor
+            self.open_experiment(self._start_experiment, quit_on_close=True)
         elif self._start_lesson is not None:
             lesson = self._start_lesson
             step = self.resume_step(lesson) if self._start_step is None else self._start_step
@@ -248,6 +252,17 @@ class TutorApp(App[None]):
         from llmtutor.exercise_session import ExerciseSession
 
         self.push_screen(ExerciseScreen(ExerciseSession(exercise, path)))
+
+    def open_experiment(self, experiment: Experiment, quit_on_close: bool = False) -> None:
+        """Show a lesson's experiment on the training screen: its text, then, from Enter,
+        each of its runs, one after another, kept on the chart. (The training screen
+        imports torch only when a run starts.)"""
+        from llmtutor.app.train import TrainScreen
+
+        if isinstance(self.screen, TrainScreen):  # one run at a time, on one screen
+            self.notify("Go back from this run first (q), then open the experiment.")
+            return
+        self.push_screen(TrainScreen(experiment=experiment, quit_on_close=quit_on_close))
 
     def resume_step(self, lesson: Lesson) -> int:
         """Where the lesson opens: the step last shown (a finished lesson: its last step,

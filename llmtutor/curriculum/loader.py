@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from llmtutor.curriculum.locate import KeyPath, LineIndex, source_lines
+from llmtutor.curriculum.locate import KeyPath, LineIndex, inline_item_position, source_lines
 from llmtutor.curriculum.model import (
     LESSON_ID,
     MAX_ID_LENGTH,
@@ -35,6 +35,7 @@ from llmtutor.curriculum.model import (
 from llmtutor.engine import COMPUTATIONS, Computation, InputSpec, InputValue, Trace, live_run
 from llmtutor.engine.facts import SHOWN_IN
 from llmtutor.files import path_problem, read_regular
+from llmtutor.run_settings import PANELS, Experiment, RunSettings
 from llmtutor.safe_text import control_characters, describe, visible
 
 LESSON_KEYS = {
@@ -47,10 +48,44 @@ LESSON_KEYS = {
     "diagram",
     "inputs",
     "steps",
+    "experiments",
 }
 TRAINING_KEYS = {"id", "title", "summary", "order", "kind", "text"}
 KINDS = ("steps", "training")
-STEP_KEYS = {"title", "text", "reveal", "chart", "chart_log", "map", "quiz", "choose"}
+STEP_KEYS = {
+    "title",
+    "text",
+    "reveal",
+    "chart",
+    "chart_log",
+    "map",
+    "quiz",
+    "choose",
+    "experiment",
+}
+EXPERIMENT_KEYS = {"title", "text", "runs", "panel"}
+# What a run of an experiment may set, and the kind of TOML value each takes. The device is
+# not among them: where to train is the learner's machine's choice, not a lesson's.
+RUN_KEYS: dict[str, str] = {
+    "steps": "whole",
+    "lr": "number",
+    "seed": "whole",
+    "optimizer": "text",
+    "layers": "whole",
+    "residual": "switch",
+    "schedule": "text",
+    "warmup": "whole",
+    "lr_min": "number",
+    "bias_correction": "switch",
+}
+KIND_WORDS = {
+    "whole": "a whole number",
+    "number": "a number",
+    "text": "text",
+    "switch": "true or false",
+}
+MAX_EXPERIMENTS = 10  # [[experiments]] tables in one lesson
+MAX_RUNS = 4  # runs in one experiment: the training screen keeps the last four on its chart
 CHOICE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 MAX_TEXT = 20_000  # characters in one text; a lesson step is a screenful, not a book
 MAX_STEPS = 100  # steps in one lesson; the longest built-in lesson has a dozen
@@ -206,6 +241,20 @@ class _Checker:
                 self._add(path, message, found)
                 return
         self._add(path, message, self.index.value_position(path))
+
+    def in_item(
+        self, array: KeyPath, item: int, key: str | None, message: str, value: bool = True
+    ) -> None:
+        """A problem with item `item` of the array of tables `array` (an experiment's runs),
+        or with its `key`: points at the key (or with `value`, its value) when the item is a
+        [[table]] or an inline table { … }, else at the array."""
+        path: KeyPath = (*array, item) if key is None else (*array, item, key)
+        if self.index.spot(path) is not None:  # written as [[…runs]] tables
+            position = self.index.value_position(path) if value else self.index.key_position(path)
+            self._add(path, message, position)
+            return
+        found = inline_item_position(self.index, array, item, key, value)
+        self._add(path, message, found or self.index.value_position(array))
 
     def missing(self, table: KeyPath, key: str, message: str = "") -> None:
         """A required key that is not there: points at its table's header (the file's
@@ -405,6 +454,7 @@ def _check_lesson(
         check.bad_value(("diagram",), message)
 
     steps = _check_steps(check, data.get("steps"), produced, computation)
+    experiments = _check_experiments(check, data.get("experiments"))
     check.raise_problems()
     assert computation is not None
     return Lesson(
@@ -417,6 +467,7 @@ def _check_lesson(
         path=path,
         diagram=diagram,
         order=order,
+        experiments=tuple(experiments),
     )
 
 
@@ -561,13 +612,26 @@ def _check_step(
         chart_log = False
     landscape = _check_map(check, step, where, produced, chart)
     choose = _check_choices(check, step.get("choose"), where, computation, values)
+    experiment = None
+    if "experiment" in step:
+        experiment = _check_experiment(
+            check, step["experiment"], (*where, "experiment"), f"step {index + 1}'s experiment"
+        )
     if values is not None:
         given = step.get("choose")  # a broken choice is reported once, by its table
         names = values + (list(given) if isinstance(given, dict) else [])
         _check_placeholders(check, (*where, "title"), title, names, index)
         _check_placeholders(check, (*where, "text"), text, names, index)
     return Step(
-        title, text, tuple(reveal), tuple(chart), chart_log, tuple(quiz), tuple(choose), landscape
+        title,
+        text,
+        tuple(reveal),
+        tuple(chart),
+        chart_log,
+        tuple(quiz),
+        tuple(choose),
+        landscape,
+        experiment,
     )
 
 
@@ -603,6 +667,180 @@ def _check_map(
         )
         return None
     return name
+
+
+def _check_experiments(check: _Checker, tables: object) -> list[Experiment]:
+    """The lesson's `[[experiments]]`: runs of the live training that test a claim."""
+    if tables is None:
+        return []
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        check.bad_value(("experiments",), "'experiments' must be written as [[experiments]] tables")
+        return []
+    if len(tables) > MAX_EXPERIMENTS:
+        check.bad_value(
+            ("experiments", MAX_EXPERIMENTS),
+            f"{len(tables)} experiments; a lesson has at most {MAX_EXPERIMENTS}",
+        )
+        return []
+    found = (
+        _check_experiment(check, table, ("experiments", number), f"experiment {number + 1}")
+        for number, table in enumerate(tables)
+    )
+    return [experiment for experiment in found if experiment is not None]
+
+
+def _check_experiment(
+    check: _Checker, table: object, where: KeyPath, label: str
+) -> Experiment | None:
+    """One experiment: a title, Markdown text, the panel the training screen opens with,
+    and its runs, each a table of settings that RunSettings accepts. None if it has a
+    problem (reported)."""
+    if not isinstance(table, dict):
+        check.bad_value(
+            where, f"{label} must be a table with title, text and runs, not {_kind(table)}"
+        )
+        return None
+    before = len(check.problems)
+    for key in table:
+        if key not in EXPERIMENT_KEYS:
+            check.error(
+                (*where, key),
+                f"{label}: unknown key {key!r}{suggest(key, sorted(EXPERIMENT_KEYS))}; "
+                f"an experiment takes {', '.join(sorted(EXPERIMENT_KEYS))}",
+            )
+    title = check.text(table, "title", where)
+    text = check.text(table, "text", where)
+    panel = table.get("panel", PANELS[0])
+    if not isinstance(panel, str) or panel not in PANELS:
+        hint = suggest(panel, list(PANELS)) if isinstance(panel, str) else ""
+        check.bad_value(
+            (*where, "panel"),
+            f"{label}: 'panel' must be one of {', '.join(map(repr, PANELS))}{hint}",
+        )
+    runs = _check_runs(check, table.get("runs"), where, label)
+    if len(check.problems) > before or not runs:
+        return None
+    return Experiment(title, text, tuple(runs), panel)
+
+
+def _check_runs(check: _Checker, runs: object, where: KeyPath, label: str) -> list[RunSettings]:
+    if runs is None:
+        check.missing(where, "runs", f"{label} needs runs = [{{ … }}, …]: the runs it trains")
+        return []
+    place = (*where, "runs")
+    if not isinstance(runs, list) or not all(isinstance(run, dict) for run in runs):
+        check.bad_value(
+            place,
+            f"{label}: 'runs' must be a list of tables, like [{{ layers = 8 }}, "
+            "{ layers = 8, residual = false }]",
+        )
+        return []
+    if not 1 <= len(runs) <= MAX_RUNS:
+        check.bad_value(place, f"{label} has {len(runs)} runs; an experiment has 1 to {MAX_RUNS}")
+        return []
+    checked = [_check_run(check, run, place, number, label) for number, run in enumerate(runs)]
+    result = [run for run in checked if run is not None]
+    for number, run in enumerate(checked):
+        if run is not None and run in checked[:number]:
+            first = checked.index(run) + 1
+            check.in_item(
+                place,
+                number,
+                None,
+                f"{label}, run {number + 1} is the same as run {first}: nothing to compare",
+            )
+    return result if len(result) == len(checked) else []
+
+
+def _check_run(
+    check: _Checker, run: dict[str, Any], runs: KeyPath, number: int, label: str
+) -> RunSettings | None:
+    """One run's settings, each checked as `llmtutor train` checks its flags (RunSettings
+    reads them), every problem at its key or value. None if any is wrong."""
+    which = f"{label}, run {number + 1}"
+    texts: dict[str, str] = {}
+    good = True
+    for key, value in run.items():
+        kind = RUN_KEYS.get(key)
+        if kind is None:
+            hint = (
+                ": where to train is the learner's choice (train --device)"
+                if key == "device"
+                else suggest(key, list(RUN_KEYS))
+            )
+            check.in_item(
+                runs,
+                number,
+                key,
+                f"{which}: unknown setting {key!r}{hint}; a run takes {', '.join(RUN_KEYS)}",
+                value=False,
+            )
+            good = False
+        elif not _of_kind(value, kind):
+            given = repr(value) if isinstance(value, float) else _kind(value)
+            words = f"{key!r} must be {KIND_WORDS[kind]}, not {given}"
+            check.in_item(runs, number, key, f"{which}: {words}")
+            good = False
+        else:
+            texts[key] = str(value).lower() if isinstance(value, bool) else str(value)
+    # Settings that do not go together, said in a lesson file's words (the flags' are
+    # RunSettings' own).
+    cosine = texts.get("schedule", "").strip().lower() == "cosine"
+    for key in ("warmup", "lr_min"):
+        if key in run and run[key] and not cosine:
+            check.in_item(
+                runs,
+                number,
+                key,
+                f'{which}: {key} shapes the cosine schedule: add schedule = "cosine" to the run',
+            )
+            texts.pop(key, None)
+            good = False
+    if run.get("bias_correction") is False and texts.get("optimizer", "").lower() == "sgd":
+        check.in_item(
+            runs,
+            number,
+            "bias_correction",
+            f'{which}: bias correction is part of Adam; optimizer = "sgd" has none to leave out',
+        )
+        texts.pop("bias_correction", None)
+        good = False
+    if not good:  # the settings are checked together once each is of its kind
+        return None
+    while True:  # each setting RunSettings refuses, then those left, until it takes them
+        try:
+            settings = RunSettings().with_text(**texts)
+        except ValueError as error:
+            message = str(error).replace("lr-min", "lr_min")
+            named = _setting_named(message, texts)
+            check.in_item(runs, number, named, f"{which}: {message}")
+            good = False
+            if named is None:
+                return None
+            del texts[named]
+            continue
+        return settings if good else None
+
+
+def _of_kind(value: object, kind: str) -> bool:
+    if kind == "switch":
+        return isinstance(value, bool)
+    if isinstance(value, bool):
+        return False
+    if kind == "whole":
+        return isinstance(value, int)
+    if kind == "number":
+        return isinstance(value, int | float)
+    return isinstance(value, str)
+
+
+def _setting_named(message: str, texts: dict[str, str]) -> str | None:
+    """Which setting a message of RunSettings is about: it starts with the setting's name
+    ("lr_min must be …", "bias correction must be …")."""
+    for key in sorted(texts, key=len, reverse=True):
+        if message.startswith((f"{key} ", f"{key.replace('_', ' ')} ")):
+            return key
+    return None
 
 
 def _check_choices(

@@ -189,3 +189,74 @@ def _opens(value: str) -> tuple[str, int]:
         if value.count(delimiter) % 2 == 1:
             return delimiter, 0
     return "", max(0, _bracket_depth(value))
+
+
+def inline_item_position(
+    index: LineIndex, array: KeyPath, item: int, key: str | None, value: bool = False
+) -> tuple[int, int] | None:
+    """Where item `item` of an array of inline tables (`runs = [{ a = 1 }, { b = 2 }]`) is
+    written: its `{`, or with `key`, that key (with `value`, the key's value) inside it, or
+    the item's `{` when the key is not written bare there. None when the array is not
+    written as a value, or has no such item.
+
+    It reads just enough TOML for that: strings (skipped), comments, and the depth of the
+    brackets and braces, counting the tables directly inside the array's `[`.
+    """
+    spot = index.spot(array)
+    if spot is None:
+        return None
+    chars: list[tuple[int, int, str]] = []  # (line, column, character), "\n" between lines
+    for number in range(spot.line, spot.end_line + 1):
+        text = index.lines[number - 1]
+        start = spot.value_column - 1 if number == spot.line else 0
+        chars += [(number, column + 1, text[column]) for column in range(start, len(text))]
+        chars.append((number, len(text) + 1, "\n"))
+    depth, found, start_at = 0, -1, None
+    expect_key = False  # inside the item, just after its "{" or a ","
+    position = 0
+    while position < len(chars):
+        line, column, char = chars[position]
+        position += 1
+        if char in "\"'":  # a string: skipped to its closing quote (or the line's end)
+            while position < len(chars) and chars[position][2] not in (char, "\n"):
+                position += 2 if char == '"' and chars[position][2] == "\\" else 1
+            position += 1
+            expect_key = False
+        elif char == "#":
+            while position < len(chars) and chars[position][2] != "\n":
+                position += 1
+        elif char in "[{":
+            depth += 1
+            if depth == 2 and char == "{":
+                found += 1
+                if found == item:
+                    if key is None:
+                        return line, column
+                    start_at, expect_key = (line, column), True
+        elif char in "]}":
+            if start_at is not None and depth == 2:
+                return start_at  # the key is not written bare in the item
+            depth -= 1
+            if depth <= 0:
+                return None
+        elif char == "," and start_at is not None and depth == 2:
+            expect_key = True
+        elif start_at is not None and depth == 2 and (char.isalnum() or char in "_-"):
+            word_start = position - 1
+            while position < len(chars) and (
+                chars[position][2].isalnum() or chars[position][2] in "_-"
+            ):
+                position += 1
+            word = "".join(c for _, _, c in chars[word_start:position])
+            after = position
+            while after < len(chars) and chars[after][2] in " \t":
+                after += 1
+            if expect_key and word == key and after < len(chars) and chars[after][2] == "=":
+                if not value:
+                    return line, column
+                after += 1
+                while after < len(chars) and chars[after][2] in " \t":
+                    after += 1
+                return chars[after][0], chars[after][1]
+            expect_key = False
+    return start_at

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from llmtutor.engine import Computation, InputSpec, InputValue, Trace, fmt, live_run
 from llmtutor.engine.facts import SHOWN_IN
+from llmtutor.run_settings import Experiment
 from llmtutor.safe_text import excerpt
 
 # A lesson's id: its name on the command line and its key in the progress file, which
@@ -137,6 +138,8 @@ class Step:
     quiz: tuple[str, ...] = ()  # values the learner predicts (in quiz mode) before the reveal
     choose: tuple[Choice, ...] = ()  # texts chosen by computed facts, for `{name}`
     map: str | None = None  # a loss landscape whose race the step draws (engine.landscape)
+    # Training runs that test what this step claims ([steps.experiment]): `l` opens them.
+    experiment: Experiment | None = None
 
     def heading(self, trace: Trace, shown_in: str = APP) -> str:
         """The title with its values and choices put in."""
@@ -162,6 +165,9 @@ class Lesson:
     path: Path
     diagram: str | None = None
     order: int = 1000
+    # Experiments of the whole lesson ([[experiments]]), not made by one step: offered from
+    # every step, and named on the last.
+    experiments: tuple[Experiment, ...] = ()
 
     @property
     def input_specs(self) -> list[InputSpec]:
@@ -206,6 +212,19 @@ class Lesson:
 
     def all_reveals(self, trace: Trace) -> list[str]:
         return self.revealed_through(len(self.steps) - 1, trace)
+
+    def all_experiments(self) -> list[Experiment]:
+        """Every experiment the lesson offers: each step's, in step order, then the
+        lesson's own."""
+        made = [step.experiment for step in self.steps if step.experiment is not None]
+        return [*made, *self.experiments]
+
+    def experiments_at(self, index: int) -> list[Experiment]:
+        """The experiments step `index` names: its own; on the last step, also the
+        lesson's own (offered from every step, but said once, at the end)."""
+        step = self.steps[index]
+        own = [step.experiment] if step.experiment is not None else []
+        return own + (list(self.experiments) if index == len(self.steps) - 1 else [])
 
 
 @dataclass(frozen=True)
