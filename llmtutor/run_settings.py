@@ -53,9 +53,13 @@ class RunSettings:
         return None
 
     def label(self) -> str:
-        """How a run is named on the chart's legend: its optimizer, rate and seed, then each
-        experiment that differs from the article's run."""
-        parts = [f"{self.optimizer}, lr {self.lr:g}, seed {self.seed}"]
+        """How a run is named in full (the settings line, train --plain's heading): its
+        optimizer, rate and seed, then each experiment that differs from the article's run."""
+        return ", ".join([f"{self.optimizer}, lr {self.lr:g}, seed {self.seed}", *self._changes()])
+
+    def _changes(self) -> list[str]:
+        """The experiments these settings make, each in a few words."""
+        parts = []
         if self.layers != LAYERS:
             parts.append(f"{self.layers} layers")
         if not self.residual:
@@ -64,7 +68,22 @@ class RunSettings:
             parts.append(f"cosine (warmup {self.warmup}, lr-min {self.lr_min:g})")
         if not self.bias_correction and self.optimizer == "adam":
             parts.append("no bias correction")
-        return ", ".join(parts)
+        return parts
+
+    def legend(self) -> str:
+        """How a run is named on a chart's legend, short enough for 80 columns: only what
+        differs from the article's run ("sgd, lr 0.5", "8 layers, no residual"), or "the
+        article's run". The device is left out: it changes speed, not the curve."""
+        article = RunSettings()
+        parts = []
+        if (self.optimizer, self.lr) != (article.optimizer, article.lr):
+            parts.append(f"{self.optimizer}, lr {self.lr:g}")
+        if self.steps != article.steps:
+            parts.append(f"{self.steps} steps")
+        if self.seed != article.seed:
+            parts.append(f"seed {self.seed}")
+        parts += self._changes()
+        return ", ".join(parts) or "the article's run"
 
     def with_text(self, **texts: str) -> RunSettings:
         """These settings with fields replaced from typed text; ValueError says what is wrong."""

@@ -55,7 +55,7 @@ def run_plain(
     for settings in settings_list:
         # Each sample, with the step and the loss it came at: gibberish to the sentence.
         config = config_for(settings, watch=None)
-        curve = LiveSeries(settings.label(), x_label="step", y_label="loss")
+        curve = LiveSeries(settings.legend(), x_label="step", y_label="loss")
         setup = build(config)
         losses: list[float] = []  # every report's loss, for the advice
         for event in train(config, setup=setup):

@@ -180,7 +180,7 @@ def test_without_colour_the_curves_keep_different_marks(monkeypatch) -> None:
             assert isinstance(screen, TrainScreen)
             chart = str(screen.query_one("#loss-chart").render())
             legend = chart.splitlines()[-1]
-            assert "* uniform guess" in legend and "+ adam, lr 0.001" in legend
+            assert "* uniform guess" in legend and "+ the article's run" in legend
             plot = "\n".join(chart.splitlines()[1:-3])
             assert "*" in plot and "+" in plot and not any("⠀" <= c <= "⣿" for c in plot)
 
@@ -212,8 +212,9 @@ def test_a_lessons_experiment_trains_each_run_and_keeps_them_all_on_the_chart() 
                 await pilot.pause(0.05)
             assert screen.run_number == 2 and screen.status == "finished"
             names = [series.name for series in screen.query_one("#loss-chart", Chart).series]
-            assert names[1:] == [run.label() for run in runs]
+            assert names[1:] == ["15 steps, 3 layers", "15 steps, 3 layers, no residual"]
             assert "run 2 of 2 · finished" in shown(screen, "#progress")
+            assert shown(screen, "#lesson-title").startswith("Depth  ·  CPU")
 
     asyncio.run(scenario())
 
@@ -359,3 +360,23 @@ def test_a_pause_the_learner_already_undid_does_not_open_the_model_to_reading() 
             assert screen.loop_waiting and screen.steps_done == 51
 
     asyncio.run(scenario())
+
+
+@pytest.mark.parametrize(
+    ("settings", "legend"),
+    [
+        (RunSettings(), "the article's run"),
+        (RunSettings(optimizer="sgd", lr=0.5), "sgd, lr 0.5"),
+        (RunSettings(steps=300, layers=8, residual=False), "300 steps, 8 layers, no residual"),
+        (RunSettings(bias_correction=False, seed=7), "seed 7, no bias correction"),
+        (
+            RunSettings(lr=0.03, schedule="cosine", warmup=100, lr_min=1e-3),
+            "adam, lr 0.03, cosine (warmup 100, lr-min 0.001)",
+        ),
+        (RunSettings(device="cpu"), "the article's run"),  # speed, not the curve
+    ],
+)
+def test_a_legend_names_only_what_differs_from_the_articles_run(
+    settings: RunSettings, legend: str
+) -> None:
+    assert settings.legend() == legend

@@ -24,6 +24,7 @@ from textual.worker import get_current_worker
 from llmtutor.app.chart_widget import Chart
 from llmtutor.app.train_dialog import SettingsDialog
 from llmtutor.engine import fmt, live_run
+from llmtutor.learners import training_slot
 from llmtutor.render.chart import LiveSeries
 from llmtutor.render.timeline import Written, timeline
 from llmtutor.run_settings import Experiment, RunSettings
@@ -111,7 +112,7 @@ class TrainScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="title-bar"):
-            yield Static(Text("Train a tiny transformer", style="bold"), id="lesson-title")
+            yield Static(Text(self._heading(), style="bold"), id="lesson-title")
             yield Static("ready", id="progress")
         yield Static(id="figures")
         intro = (self.intro.strip() + "\n\n" if self.intro else "") + "**Press Enter to start.**"
@@ -148,6 +149,10 @@ class TrainScreen(Screen[None]):
 
     # --- running ------------------------------------------------------------------------
 
+    def _heading(self) -> str:
+        """The title bar's words: the experiment's title (a lesson's own text: Text only)."""
+        return self.experiment.title if self.experiment else "Train a tiny transformer"
+
     def _settings_line(self) -> str:
         s = self.settings
         line = f"{s.steps} steps · {s.label()} · device {s.device}   (r to change)"
@@ -166,7 +171,7 @@ class TrainScreen(Screen[None]):
         self.run_number += 1
         if self.curve is not None and len(self.curve):
             self.earlier = [*self.earlier[-2:], self.curve]  # keep the last few runs
-        self.curve = LiveSeries(self.settings.label(), x_label="step", y_label="loss")
+        self.curve = LiveSeries(self.settings.legend(), x_label="step", y_label="loss")
         self.stop_event, self.pause_event = threading.Event(), threading.Event()
         self.running, self.paused = True, False
         self.samples, self.samples_note, self.losses, self.advice = [], "", [], ""
@@ -187,6 +192,7 @@ class TrainScreen(Screen[None]):
     ) -> None:
         worker = get_current_worker()
         try:
+            slot = training_slot()  # llmtutor serve: a limit on runs at once, over all tabs
             import torch
 
             from llmtutor.training import build, config_for, default_threads, train
@@ -195,7 +201,7 @@ class TrainScreen(Screen[None]):
             config = config_for(settings)
             setup = build(config)
             self.post_message(TrainingEvent(run, setup))  # the model, for the prediction view
-            for event in train(config, setup=setup, stop=stop, pause=pause):
+            for event in slot.hold(train(config, setup=setup, stop=stop, pause=pause)):
                 self.post_message(TrainingEvent(run, event))
                 if worker.is_cancelled:
                     stop.set()
@@ -227,7 +233,7 @@ class TrainScreen(Screen[None]):
             self._set_status("running")
             steps = event.config.steps
             self.query_one("#loss-chart", Chart).x_range = (0, max(1, steps - 1))
-            title = Text.assemble(("Train a tiny transformer", "bold"), ("  ·  ", "dim"))
+            title = Text.assemble((self._heading(), "bold"), ("  ·  ", "dim"))
             title.append(f"{event.device_description} · {event.parameters:,} weights")
             self.query_one("#lesson-title", Static).update(title)
         elif kind == "Progress":
@@ -300,7 +306,7 @@ class TrainScreen(Screen[None]):
 
     def _on_progress(self, event: Any) -> None:
         if self.curve is None:
-            self.curve = LiveSeries(self.settings.label(), x_label="step", y_label="loss")
+            self.curve = LiveSeries(self.settings.legend(), x_label="step", y_label="loss")
         self.curve.append(event.step, event.loss)
         self.losses.append(event.loss)
         self.steps_done = event.step + 1
@@ -328,7 +334,7 @@ class TrainScreen(Screen[None]):
         if event.watch is not None:
             self._show_watch(event.watch)
         self.health = (event.grad_norms, event.update_ratio)
-        self.last_norms[self.settings.label()] = event.grad_norms
+        self.last_norms[self.settings.legend()] = event.grad_norms
         if self.showing_health:
             self._show_health()
 
