@@ -70,15 +70,16 @@ class RunSettings:
             parts.append("no bias correction")
         return parts
 
-    def legend(self) -> str:
+    def legend(self, steps: bool = True) -> str:
         """How a run is named on a chart's legend, short enough for 80 columns: only what
         differs from the article's run ("sgd, lr 0.5", "8 layers, no residual"), or "the
-        article's run". The device is left out: it changes speed, not the curve."""
+        article's run". The device is left out: it changes speed, not the curve; so are the
+        steps with `steps=False` (runs of one length, compared)."""
         article = RunSettings()
         parts = []
         if (self.optimizer, self.lr) != (article.optimizer, article.lr):
             parts.append(f"{self.optimizer}, lr {self.lr:g}")
-        if self.steps != article.steps:
+        if steps and self.steps != article.steps:
             parts.append(f"{self.steps} steps")
         if self.seed != article.seed:
             parts.append(f"seed {self.seed}")

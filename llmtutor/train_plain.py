@@ -58,6 +58,7 @@ def run_plain(
         curve = LiveSeries(settings.legend(), x_label="step", y_label="loss")
         setup = build(config)
         losses: list[float] = []  # every report's loss, for the advice
+        norms: Sequence[tuple[str, float]] = ()  # the last report's gradient norms, too
         for event in train(config, setup=setup):
             if isinstance(event, Started):
                 _line(
@@ -73,6 +74,7 @@ def run_plain(
             elif isinstance(event, Progress):
                 curve.append(event.step, event.loss)
                 losses.append(event.loss)
+                norms = event.grad_norms
                 if event.step % EVERY == 0 or event.step == event.total - 1:
                     _line(
                         file,
@@ -114,7 +116,9 @@ def run_plain(
                     _line(file, f"Generated from {config.prompt!r}: {event.text!r}")
                 if event.steps_done:
                     _line(file, textwrap.fill(final_words(event.final_loss), 80))
-                advice = diagnosis(losses, optimizer=settings.optimizer, lr=settings.lr, plain=True)
+                advice = diagnosis(
+                    losses, optimizer=settings.optimizer, lr=settings.lr, plain=True, norms=norms
+                )
                 if advice and not event.stopped_early:
                     _line(file, textwrap.fill(advice, 80))
                 if predict_after is not None and event.text:

@@ -153,12 +153,19 @@ class TrainScreen(Screen[None]):
         """The title bar's words: the experiment's title (a lesson's own text: Text only)."""
         return self.experiment.title if self.experiment else "Train a tiny transformer"
 
+    def _legend(self) -> str:
+        """This run's name on the chart: what differs from the article's run, less the
+        steps when every run of the experiment has the same."""
+        runs = self.experiment.runs if self.experiment else ()
+        one_length = len({run.steps for run in runs}) == 1
+        return self.settings.legend(steps=not one_length)
+
     def _settings_line(self) -> str:
         s = self.settings
         line = f"{s.steps} steps · {s.label()} · device {s.device}   (r to change)"
         if self.experiment is not None and len(self.experiment.runs) > 1:
-            others = "; then ".join(run.label() for run in self.experiment.runs[1:])
-            line = f"{s.steps} steps · {s.label()}; then {others}"
+            runs = self.experiment.runs
+            line = "Runs: " + " · ".join(f"{i}) {run.legend()}" for i, run in enumerate(runs, 1))
         return line
 
     def action_start(self) -> None:
@@ -171,7 +178,7 @@ class TrainScreen(Screen[None]):
         self.run_number += 1
         if self.curve is not None and len(self.curve):
             self.earlier = [*self.earlier[-2:], self.curve]  # keep the last few runs
-        self.curve = LiveSeries(self.settings.legend(), x_label="step", y_label="loss")
+        self.curve = LiveSeries(self._legend(), x_label="step", y_label="loss")
         self.stop_event, self.pause_event = threading.Event(), threading.Event()
         self.running, self.paused = True, False
         self.samples, self.samples_note, self.losses, self.advice = [], "", [], ""
@@ -267,7 +274,9 @@ class TrainScreen(Screen[None]):
         if self.status != "diverged" and event.steps_done:
             s = self.settings
             if not event.stopped_early:
-                self.advice = live_run.diagnosis(self.losses, optimizer=s.optimizer, lr=s.lr)
+                self.advice = live_run.diagnosis(
+                    self.losses, optimizer=s.optimizer, lr=s.lr, norms=self.health[0]
+                )
             rate = event.steps_done / event.elapsed_s if event.elapsed_s > 0 else 0.0
             self._show_figures(
                 Text.assemble(
@@ -306,7 +315,7 @@ class TrainScreen(Screen[None]):
 
     def _on_progress(self, event: Any) -> None:
         if self.curve is None:
-            self.curve = LiveSeries(self.settings.legend(), x_label="step", y_label="loss")
+            self.curve = LiveSeries(self._legend(), x_label="step", y_label="loss")
         self.curve.append(event.step, event.loss)
         self.losses.append(event.loss)
         self.steps_done = event.step + 1
@@ -334,7 +343,7 @@ class TrainScreen(Screen[None]):
         if event.watch is not None:
             self._show_watch(event.watch)
         self.health = (event.grad_norms, event.update_ratio)
-        self.last_norms[self.settings.legend()] = event.grad_norms
+        self.last_norms[self._legend()] = event.grad_norms
         if self.showing_health:
             self._show_health()
 

@@ -129,6 +129,7 @@ def final_words(loss: float) -> str:
 GOOD_RATE = {"adam": 1e-3, "sgd": 1.0}
 STILL_FALLING = 0.05  # a fall of the loss's mean, late in a run, that counts as still falling
 NEAR = 0.1  # a loss within this of the frequency guess's has learned little more than it
+VANISHED = 1e-2  # the first block's gradient below this share of the last block's
 
 
 def frequency_loss() -> float:
@@ -150,10 +151,13 @@ def diagnosis(
     lr: float,
     diverged_at: int | None = None,
     plain: bool = False,
+    norms: Sequence[tuple[str, float]] = (),
 ) -> str:
     """What happened to a run that went wrong, and what to try, from its reported losses (in
     step order); "" for a run that learned (or has too few reports to judge). `plain`: the
-    advice names the command's flags instead of the training screen's r.
+    advice names the command's flags instead of the training screen's r. `norms`: the last
+    report's gradient norms, by part: when the first block's is below VANISHED of the last
+    block's, the advice is about that (the chain-rule lesson's vanishing gradient).
 
     Diverged: the loss stopped being a number. Otherwise a run is judged by the mean of its
     last tenth of reports: no lower than the frequency guess less NEAR is a run that learned
@@ -190,6 +194,16 @@ def diagnosis(
         f"The loss ended near {fmt(end, 3)}; guessing each character from how common it is, "
         f"ignoring the text before it, costs {fmt(guess, 3)}: the model {learned}."
     )
+    ratio = first_to_last_block(norms)
+    if ratio is not None and ratio < VANISHED:
+        blocks = sum(1 for name, _ in norms if name.startswith("block "))
+        where = "run again without --no-residual" if plain else "press r and set residual to yes"
+        return (
+            f"{said} The gradient reaching block 1 was {fmt(ratio, 2)} times block {blocks}'s "
+            "at the last report: the early layers hardly learn (a vanishing gradient, as in the "
+            "chain-rule lesson). Residual connections give the gradient a path around each "
+            f"layer: {where}, or try fewer layers."
+        )
     good = GOOD_RATE.get(optimizer, GOOD_RATE["adam"])
     if falling and optimizer == "sgd" and lr < good:
         return (

@@ -90,3 +90,19 @@ def test_the_first_to_last_block_ratio() -> None:
     assert first_to_last_block(norms) == 0.002 / 0.4
     assert first_to_last_block(norms[:2] + norms[-1:]) is None
     assert first_to_last_block((("block 1", 1.0), ("block 2", 0.0))) is None
+
+
+def test_a_stalled_run_whose_first_block_gets_almost_no_gradient_is_told_about_residuals() -> None:
+    from llmtutor.engine.live_run import diagnosis
+
+    flat = [3.5] + [2.99] * 99
+    parts = ("embeddings", "block 1", "block 2", "block 3", "block 4", "head")
+    vanished = tuple(zip(parts, (1e-7, 2e-6, 1e-4, 0.01, 0.2, 0.5), strict=True))
+    words = diagnosis(flat, optimizer="adam", lr=1e-3, norms=vanished)
+    assert "block 1 was 1e-5 times block 4's" in words  # 2e-6 ÷ 0.2
+    assert "press r and set residual to yes" in words
+    assert "without --no-residual" in diagnosis(
+        flat, optimizer="adam", lr=1e-3, norms=vanished, plain=True
+    )
+    level = tuple(zip(parts, (0.1, 0.3, 0.3, 0.3, 0.3, 0.5), strict=True))
+    assert "residual" not in diagnosis(flat, optimizer="adam", lr=1e-3, norms=level)
