@@ -23,6 +23,7 @@ COURSE = [
     "gradient-descent",
     "sgd",
     "adam",
+    "adamw",
     "landscape",
     "schedule",
 ]

@@ -50,6 +50,13 @@ CASES: dict[str, list[dict[str, object]]] = {
         {"gradients": (3.0,) * 20, "beta2": 0.9, "eps": 1e-3, "w0": -2},
         {"gradients": (1e-6, -4.0, 0.25), "beta1": 0.5, "beta2": 0.5},
     ],
+    "adamw": [
+        {},
+        {"gradients": (1, -1, 2), "weight_decay": 0.5, "w0": -2, "scenario_steps": 7},
+        {"gradients": (0.0, 0.0), "beta1": 0.0, "weight_decay": 0.0, "scenario_steps": 1},
+        {"gradients": (3.0,) * 20, "beta2": 0.9, "eps": 1e-3, "lr": 0.2, "weight_decay": 2.0},
+        {"gradients": (-0.1, 0.2), "w0": 0.0, "scenario_steps": 300},
+    ],
     "schedule": [
         {},
         {"warmup": 100, "total": 1000},
@@ -92,6 +99,7 @@ HONEST: dict[str, tuple[str, ...]] = {
     "slope": ("requires_grad=True", "backward()", "torch.optim.SGD", "W_STAR", "L_STAR"),
     "chain_rule": ("torch.autograd.grad", "requires_grad=True"),
     "adam": ("torch.optim.Adam", "optimizer.step()", "exp_avg", "exp_avg_sq"),
+    "adamw": ("torch.optim.AdamW", "weight_decay=decay", "optimizer.step()", "exp_avg_sq"),
     "schedule": ("torch.optim.lr_scheduler.LambdaLR", "scheduler.step()", "last_epoch"),
     "saddle": ("torch.autograd.grad", "backward()", "torch.optim.SGD"),
     "training_step": ("F.cross_entropy", "backward()", "torch.optim.Adam", "positions"),

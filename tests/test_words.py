@@ -152,6 +152,35 @@ WORDS: list[tuple[str, dict[str, str], int, str, str]] = [
     # ε = 0.001: 0.01 ÷ (0.01 + 0.001) = 0.90909 × lr, and 5 ÷ 5.001 = 0.9998
     ("adam", {"eps": "0.001"}, 8, "moves by only 0.90909 × lr", "both updates come out"),
     ("adam", {"eps": "1"}, 8, "not tiny next to either", "both updates come out"),
+    # adamw: L2's first update against Adam's, which way the first decay pulls, the run's
+    # length, whose decay moved w further, and the two one-weight scenarios
+    ("adamw", {}, 2, "equals plain Adam's, 0.01, to the digits shown", "not tiny next to"),
+    # 0.01 × 0.6 ÷ 0.7 against 0.01 × 0.5 ÷ 0.6
+    ("adamw", {"eps": "0.1"}, 2, "not tiny next to both", "equals plain Adam's"),
+    # g'₁ = −0.05 + 0.1 × 1 = 0.05
+    ("adamw", {"gradients": "-0.05,0.3"}, 2, "outweighs g₁ = -0.05", "equals plain Adam's"),
+    ("adamw", {"gradients": "0,0.3"}, 2, "Here g₁ is 0", "equals plain Adam's"),
+    ("adamw", {"gradients": "-0.1,0.2"}, 2, "L2's first update is 0", "equals plain Adam's"),
+    ("adamw", {}, 3, "pulls w₀ = 1 down, toward 0", "is negative"),
+    ("adamw", {"w0": "-2"}, 3, "w₀ = -2 is negative", "down, toward 0"),
+    ("adamw", {"weight_decay": "0"}, 3, "Here d₁ is 0", "toward 0"),
+    ("adamw", {}, 4, "L2, steps 2 to 4", "No step 2"),
+    ("adamw", {"gradients": "1"}, 4, "No step 2", "L2, step"),
+    ("adamw", {"gradients": "1,2"}, 5, "AdamW, step 2", "steps 2 to"),
+    ("adamw", {}, 6, "AdamW's decay moved it further", "L2's decay moved it further"),
+    ("adamw", {"gradients": "0,0,0,0"}, 6, "L2's decay moved it further", "AdamW's decay"),
+    ("adamw", {"weight_decay": "0"}, 6, "by the same amount", "moved it further"),
+    ("adamw", {}, 7, "its first step is about lr, 0.01", "is below lr"),
+    ("adamw", {"eps": "1"}, 7, "is below lr", "about lr, 0.01"),
+    ("adamw", {}, 7, "L2's ended nearer 0", "AdamW's ended nearer 0"),
+    # AdamW multiplies w by 1 − 0.01 × 50 = 0.5 each step: 0.5^100
+    ("adamw", {"weight_decay": "50"}, 7, "AdamW's ended nearer 0", "L2's ended nearer 0"),
+    ("adamw", {"w0": "0"}, 7, "neither path has anything to decay", "ended nearer 0"),
+    ("adamw", {}, 7, "within 0.1% of the same place", "would cancel"),
+    ("adamw", {"eps": "0.01"}, 7, "would cancel out of m̂ ÷ √v̂ if ε were 0", "within 0.1%"),
+    ("adamw", {}, 8, "shifted this weight less than AdamW's", "more than AdamW's"),
+    ("adamw", {"lr": "0.5", "weight_decay": "1"}, 8, "more than AdamW's did", "less than"),
+    ("adamw", {"weight_decay": "0"}, 8, "With λ = 0 neither path decays", "less than AdamW's"),
     # sgd: where the runs start, what r = 1 − 2·lr does to x, and how the noisy run ends
     ("sgd", {}, 3, "x₀ = 1, on the ridge y = 0", "zero in every direction"),
     ("sgd", {"x0": "0"}, 3, "x₀ = 0, y = 0: on the saddle point itself", "Across the ridge"),
@@ -409,6 +438,7 @@ def test_app_text_follows_the_facts(lesson: str) -> None:
 # (lesson, step (from 1)): a step that tells the learner how to change an input
 CHANGE_INPUTS = [
     ("adam", 1),
+    ("adamw", 1),
     ("gradients", 5),
     ("backprop", 9),
     ("gradient-descent", 8),

@@ -342,6 +342,91 @@ def _draw_adam(rng: random.Random) -> InputSet:
     }
 
 
+# -- adamw ----------------------------------------------------------------------------------
+
+ADAMW_DECAY = 0.1  # the AdamW lesson's λ
+
+
+def _adamw(inputs: InputSet) -> Check:
+    c = Check()
+    w, g = c.given("w", inputs["w"]), c.given("g", inputs["g"])
+    m, v = c.given("m", inputs["m"], "m_prev"), c.given("v", inputs["v"], "v_prev")
+    t = c.given("t", inputs["t"])
+    lr, beta1, beta2, eps, lam = (
+        c.given(name, inputs[name], symbol)
+        for name, symbol in (
+            ("lr", "lr"),
+            ("beta1", "β1"),
+            ("beta2", "β2"),
+            ("eps", "ε"),
+            ("weight_decay", "λ"),
+        )
+    )
+    m_new = c.expect(
+        "m",
+        "m",
+        beta1 * m + (1 - beta1) * g,
+        {"l2_in_gradient": beta1 * m + (1 - beta1) * (g + lam * w)},
+    )
+    v_new = c.expect(
+        "v",
+        "v",
+        beta2 * v + (1 - beta2) * g**2,
+        {"l2_in_gradient": beta2 * v + (1 - beta2) * (g + lam * w) ** 2},
+    )
+    m_hat = c.expect("m_hat", "m̂", m_new / (1 - beta1**t), {"no_bias_correction": m_new})
+    v_hat = c.expect("v_hat", "v̂", v_new / (1 - beta2**t), {"no_bias_correction": v_new})
+    update = c.expect(
+        "update",
+        "u",
+        lr * m_hat / (sqrt(v_hat) + eps),
+        {
+            "decay_in_update": lr * (m_hat + lam * w) / (sqrt(v_hat) + eps),
+            "no_bias_correction": lr * m_new / (sqrt(v_new) + eps),
+        },
+    )
+    decay = c.expect(
+        "decay",
+        "d",
+        lr * lam * w,
+        {
+            "decay_without_lr": lam * w,
+            "decay_scaled": lr * lam * w / (sqrt(v_hat) + eps),
+            "decay_after_update": lr * lam * (w - update),
+        },
+    )
+    c.expect(
+        "w",
+        "w'",
+        w - update - decay,
+        {"decay_not_applied": w - update, "decay_sign": w - update + decay},
+    )
+    return c
+
+
+def _adamw_walkthrough() -> tuple[InputSet, ...]:
+    """The AdamW lesson's four steps: the Adam lesson's gradients from w = 1, m = v = 0,
+    with λ = 0.1, each step starting where the last ended."""
+    sets: list[InputSet] = []
+    w, m, v = 1.0, 0.0, 0.0
+    for t, g in enumerate(ADAM_GRADIENTS, start=1):
+        inputs = {"w": w, "g": g, "m": m, "v": v, "t": t, **ADAM_SETTINGS}
+        inputs["weight_decay"] = ADAMW_DECAY
+        sets.append(inputs)
+        after = _adamw(inputs)
+        w, m, v = after.value("w"), after.value("m"), after.value("v")
+    return tuple(sets)
+
+
+def _draw_adamw(rng: random.Random) -> InputSet:
+    inputs = _draw_adam(rng)
+    inputs["w"] = _nonzero(rng, -2.0, 2.0)  # a weight of 0 has nothing to decay
+    # lr and λ large enough, now and then, that a decay with a slip shows in the digits
+    inputs["lr"] = rng.choice((0.001, 0.01, 0.1, 0.5))
+    inputs["weight_decay"] = rng.choice((0.01, 0.1, 0.5, 2.0))
+    return inputs
+
+
 # -- schedule -------------------------------------------------------------------------------
 
 LLAMA_2 = {"warmup": 2000, "total": 500_000, "lr_max": 3e-4, "lr_min": 3e-5}
@@ -607,6 +692,22 @@ EXERCISES: dict[str, ExerciseMath] = {
             _adam,
             notes={"w": "the article's four steps, from w = 1"},
             topics=("m", "v", "m_hat", "v_hat", "update", "w"),
+        ),
+        ExerciseMath(
+            "adamw",
+            "adamw_step",
+            ("w", "g", "m", "v", "t", "lr", "beta1", "beta2", "eps", "weight_decay"),
+            "dict",
+            (
+                *("l2_in_gradient", "no_bias_correction", "decay_in_update"),
+                *("decay_without_lr", "decay_scaled", "decay_after_update"),
+                *("decay_not_applied", "decay_sign"),
+            ),
+            _adamw_walkthrough(),
+            _draw_adamw,
+            _adamw,
+            notes={"w": "the AdamW lesson's four steps, from w = 1 with λ = 0.1"},
+            topics=("m", "v", "m_hat", "v_hat", "update", "decay", "w"),
         ),
         ExerciseMath(
             "schedule",

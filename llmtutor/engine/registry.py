@@ -8,6 +8,7 @@ from typing import Any
 
 from llmtutor.engine import (
     adam,
+    adamw,
     chain_rule,
     gradients,
     landscape,
@@ -114,6 +115,14 @@ COMPUTATIONS: dict[str, Computation] = {
             adam.INPUTS,
             adam.compute,
             facts=adam.FACTS,
+        ),
+        Computation(
+            "adamw",
+            "weight decay two ways on one parameter: L2 through Adam's m and v, or AdamW's"
+            " decoupled decay beside the update",
+            adamw.INPUTS,
+            adamw.compute,
+            facts=adamw.FACTS,
         ),
         Computation(
             "landscape",

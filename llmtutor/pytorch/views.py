@@ -217,6 +217,80 @@ def adam(gradients, beta1, beta2, lr, eps, w0):
     return values
 
 
+def adamw(gradients, beta1, beta2, lr, eps, w0, weight_decay, scenario_steps):
+    # Weight decay two ways, each torch's own: Adam(weight_decay=λ) adds λ·w to the gradient
+    # inside step() (L2), and AdamW shrinks w by lr·λ·w beside Adam's update (decoupled).
+    # Plain Adam runs beside them, so that AdamW's decay can be told from its update.
+    def run(grads, decay):
+        """One parameter from w0 per optimizer, stepped through grads: at each step, each
+        optimizer's w before and after, and its m and v (exp_avg, exp_avg_sq)."""
+        settings = {"lr": lr, "betas": (beta1, beta2), "eps": eps}
+        makers = {
+            "adam": lambda w: torch.optim.Adam([w], **settings),
+            "l2": lambda w: torch.optim.Adam([w], weight_decay=decay, **settings),
+            "adamw": lambda w: torch.optim.AdamW([w], weight_decay=decay, **settings),
+        }
+        runs = {}
+        for name, make in makers.items():
+            w = torch.tensor(w0, dtype=torch.float64, requires_grad=True)
+            runs[name] = (w, make(w))
+        steps = []
+        for g in grads:
+            step = {}
+            for name, (w, optimizer) in runs.items():
+                before = w.item()
+                # In training, loss.backward() fills w.grad; here the gradient goes in directly.
+                w.grad = torch.tensor(g, dtype=torch.float64)
+                optimizer.step()
+                state = optimizer.state[w]
+                m, v = state["exp_avg"].item(), state["exp_avg_sq"].item()
+                step[name] = {"before": before, "w": w.item(), "m": m, "v": v}
+            steps.append(step)
+        return steps
+
+    values = {}
+    steps = run(gradients, weight_decay)
+    for t, step in enumerate(steps, start=1):
+        for name in ("l2", "adamw"):
+            m, v = step[name]["m"], step[name]["v"]
+            values[f"{name}_m_{t}"] = m
+            values[f"{name}_v_{t}"] = v
+            # torch applies the bias correction inside step() and keeps no m̂ or v̂: they are
+            # worked out from m and v with the same correction, to show them.
+            values[f"{name}_mhat_{t}"] = m / (1 - beta1**t)
+            values[f"{name}_vhat_{t}"] = v / (1 - beta2**t)
+            values[f"{name}_w_{t}"] = step[name]["w"]
+        # L2's move is all update. AdamW's update is plain Adam's move; its decay, the rest.
+        adam_move = step["adam"]["before"] - step["adam"]["w"]
+        values[f"l2_update_{t}"] = step["l2"]["before"] - step["l2"]["w"]
+        values[f"adamw_update_{t}"] = adam_move
+        values[f"adamw_decay_{t}"] = step["adamw"]["before"] - step["adamw"]["w"] - adam_move
+        values[f"adam_w_{t}"] = step["adam"]["w"]
+    end = steps[-1]
+    values["l2_pull"] = end["adam"]["w"] - end["l2"]["w"]
+    values["adamw_pull"] = end["adam"]["w"] - end["adamw"]["w"]
+    values["decay_sum"] = sum(values[f"adamw_decay_{t}"] for t in range(1, len(steps) + 1))
+
+    # A weight with no gradient for k steps: only the decay moves it. Then λ ÷ 100.
+    idle = run([0.0] * scenario_steps, weight_decay)
+    small = run([0.0] * scenario_steps, weight_decay / 100)
+    values["idle_l2_update_1"] = idle[0]["l2"]["before"] - idle[0]["l2"]["w"]
+    values["idle_adamw_decay_1"] = idle[0]["adamw"]["before"] - idle[0]["adamw"]["w"]
+    for name in ("l2", "adamw"):
+        values[f"idle_{name}_w"] = idle[-1][name]["w"]
+        values[f"idle_{name}_shift"] = w0 - idle[-1][name]["w"]
+        values[f"idle_{name}_w_small"] = small[-1][name]["w"]
+
+    # A weight whose gradients alternate +5, −5, … for k steps: each decay's shift is where
+    # plain Adam ends less where that path ends.
+    busy = run([5.0 if s % 2 == 0 else -5.0 for s in range(scenario_steps)], weight_decay)
+    for name in ("adam", "l2", "adamw"):
+        values[f"busy_{name}_w"] = busy[-1][name]["w"]
+    values["busy_l2_shift"] = busy[-1]["adam"]["w"] - busy[-1]["l2"]["w"]
+    values["busy_adamw_shift"] = busy[-1]["adam"]["w"] - busy[-1]["adamw"]["w"]
+    return values
+
+
 def schedule(peak, floor_fraction, warmup, total):
     # The learning rate as a multiple of the peak at each step: a linear warmup ramp, then a
     # cosine from 1 down to floor_fraction. After the run it stays at the floor.
@@ -480,6 +554,7 @@ VIEWS: dict[str, View] = {
         _view("slope", slope),
         _view("chain_rule", chain_rule),
         _view("adam", adam),
+        _view("adamw", adamw),
         _view("schedule", schedule),
         _view("saddle", saddle),
         _view("training_step", training_step, _training_step_arguments),
