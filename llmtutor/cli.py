@@ -40,6 +40,7 @@ from llmtutor.run_settings import (
     RunSettings,
 )
 from llmtutor.safe_text import excerpt, path_excerpt, visible
+from llmtutor.serve import serve_command
 from llmtutor.signals import ending_quietly_on_signals
 
 if TYPE_CHECKING:
@@ -382,7 +383,7 @@ def exercise_command(name: str | None, check_path: str | None, folder: str) -> N
         sys.exit(_check_once(exercise, Path(check_path)))
     if not folder:
         raise UsageProblem("--dir: an empty path names no folder")
-    if not sys.stdout.isatty() or not sys.stdin.isatty():
+    if not _in_a_terminal():
         raise UsageProblem(
             "the exercise screen needs a terminal; use --check FILE to check a file once"
         )
@@ -736,7 +737,7 @@ def _run_app(
     exercises_dir: Path | None = None,
     experiment: Experiment | None = None,
 ) -> None:
-    if not sys.stdout.isatty() or not sys.stdin.isatty():
+    if not _in_a_terminal():
         raise UsageProblem("the tutor needs a terminal; use --plain to print a lesson instead")
     from llmtutor.app import create_app
 
@@ -757,6 +758,23 @@ def _run_app(
     app.run()
     if app.return_code:  # 128 + n when signal n ended it (llmtutor.signals), 1 on an error
         sys.exit(app.return_code)
+
+
+# What textual-serve (and `textual serve`) sets for each session it runs in a web page,
+# whose standard input and output are pipes to the page rather than a terminal.
+WEB_DRIVER = "textual.drivers.web_driver:WebDriver"
+
+
+def _in_a_terminal() -> bool:
+    """Whether the app has a terminal to draw in: a real one, or a web page's."""
+    if os.environ.get("TEXTUAL_DRIVER") == WEB_DRIVER:
+        return True
+    return sys.stdout.isatty() and sys.stdin.isatty()
+
+
+# `llmtutor serve`: the tutor in web pages, a learner per tab (llmtutor.serve, which imports
+# textual-serve only when it serves).
+cli.add_command(serve_command)
 
 
 def _error_line(message: str) -> None:

@@ -537,6 +537,22 @@ def load_progress(
     return Progress.load(Path(state_dir) / FILE_NAME)
 
 
+def read_saved(path: Path) -> Snapshot:
+    """The progress saved at `path`, only read: nothing is set aside, dropped or written
+    (for a report of a class's progress, `llmtutor serve --report`). A missing file is no
+    progress yet. Raises OSError (NotRegularFile among them) or CorruptProgress, which
+    a file from a newer llmtutor also raises."""
+    try:
+        data = _read(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return Snapshot({})
+    try:
+        snapshot, _, _ = _from_json(data)
+    except _Newer:
+        raise CorruptProgress("written by a newer llmtutor") from None
+    return snapshot
+
+
 # --- the file -------------------------------------------------------------------------
 
 

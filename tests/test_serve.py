@@ -1,0 +1,379 @@
+"""`llmtutor serve`: the tutor in web pages, a learner per tab.
+
+The server runs as `llmtutor serve` does, in its own process on a free loopback port, and
+the tests speak to it as the page's script does: a web socket to /ws (or
+/ws/learner/NAME, where the page's address named the learner), keys as ["stdin", ...],
+and the screen back as terminal output (tests/serving.py). The real-browser journey is
+in test_serve_browser.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from serving import SERVE, Served, Tab, wait_until
+
+from llmtutor.curriculum import load_catalog
+from llmtutor.curriculum.exercises import load_exercises
+from llmtutor.learners import (
+    SERVE_STATE_ENV,
+    TRAINING_LIMIT_ENV,
+    BadName,
+    TrainingBusy,
+    enrol,
+    learner_folder,
+    learners,
+    name_problem,
+    training_slot,
+)
+from llmtutor.progress import FILE_NAME, Progress, read_saved
+
+pytest.importorskip("textual_serve", reason="llmtutor serve needs textual-serve")
+
+LESSONS = load_catalog(run=False).ids  # in the order of the home screen's list
+
+HOSTILE = [
+    "../x",
+    "..",
+    ".",
+    "/",
+    "/etc",
+    "a/b",
+    "a\\b",
+    "",
+    "   ",
+    "x" * 41,
+    "x" * 100_000,
+    "ana\x1b[31m",
+    "ana\x00",
+    "ana\nbob",
+    "\u202eana",  # a right-to-left override
+    "-rf",
+    "nul",
+    "COM1",
+    "a:b",
+    "<script>",
+]
+
+
+# --- names and folders ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_a_hostile_name_is_refused_with_a_reason(name: str, tmp_path: Path) -> None:
+    problem = name_problem(name)
+    assert problem and problem.endswith(".")
+    assert "\x1b" not in problem and "\x00" not in problem and "\n" not in problem
+    with pytest.raises(BadName):
+        learner_folder(tmp_path, name)
+
+
+@pytest.mark.parametrize("name", ["ana", "Ana María", "José", "李雷", "o'neil", "x" * 40, "r2-d2"])
+def test_a_name_is_a_folder_under_the_state_directory(name: str, tmp_path: Path) -> None:
+    assert name_problem(name) is None
+    folder = enrol(tmp_path, name)
+    assert folder.parent == tmp_path / "learners"
+    assert folder.is_dir()
+    assert [learner.name for learner in learners(tmp_path)] == [name]
+
+
+def test_the_same_name_in_other_case_is_the_same_learner(tmp_path: Path) -> None:
+    assert enrol(tmp_path, "Ana") == enrol(tmp_path, " ana ")
+    assert [learner.name for learner in learners(tmp_path)] == ["Ana"]  # as first given
+
+
+def test_training_runs_at_once_are_limited_across_sessions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(SERVE_STATE_ENV, str(tmp_path))
+    monkeypatch.setenv(TRAINING_LIMIT_ENV, "2")
+    first, second = training_slot(), training_slot()
+    with pytest.raises(TrainingBusy, match="2 runs at a time"):
+        training_slot()
+    # Another process (another learner's session) is refused as well.
+    script = "from llmtutor.learners import training_slot; training_slot()"
+    other = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert "TrainingBusy" in other.stderr
+    events = list(first.hold(iter([1, 2, 3])))  # a run's events pass through; then it ends
+    assert events == [1, 2, 3]
+    third = training_slot()  # the finished run's place is free again
+    second.release()
+    third.release()
+    monkeypatch.setenv(TRAINING_LIMIT_ENV, "0")
+    with pytest.raises(TrainingBusy, match="does not train"):
+        training_slot()
+
+
+def test_outside_a_served_tutor_training_is_not_limited(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(TRAINING_LIMIT_ENV, raising=False)
+    slots = [training_slot() for _ in range(5)]
+    assert all(list(slot.hold(iter([1]))) == [1] for slot in slots)
+
+
+def test_serving_imports_neither_torch_nor_the_app() -> None:
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from llmtutor.cli import cli\n"
+        "from llmtutor.serve import Limits, make_server\n"
+        "make_server('127.0.0.1', 1, Path('.'), Limits())\n"
+        "print(' '.join(sys.modules))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert "textual_serve.server" in loaded
+    assert "torch" not in loaded
+    assert "textual.app" not in loaded
+
+
+# --- the command ------------------------------------------------------------------------
+
+
+def _serve(*arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*SERVE, *arguments], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL
+    )
+
+
+def test_a_state_dir_that_is_a_file_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    result = _serve("--state-dir", str(tmp_path / "file"))
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "is not a folder" in result.stderr
+
+
+def test_a_port_in_use_is_a_usage_error(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = _serve("--port", str(port), "--state-dir", str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert f"port {port} on 127.0.0.1 is in use" in result.stderr
+
+
+def test_under_a_web_driver_the_tutor_starts_without_a_terminal() -> None:
+    """As `textual serve "llmtutor lesson loss"` runs it: pipes, and the web driver."""
+    from llmtutor.cli import WEB_DRIVER
+
+    process = subprocess.Popen(
+        [*SERVE[:-1], "lesson", "loss"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=dict(os.environ, TEXTUAL_DRIVER=WEB_DRIVER, COLUMNS="80", ROWS="24"),
+    )
+    assert process.stdin is not None and process.stdout is not None
+    assert process.stdout.readline() == b"__GANGLION__\n"  # the web driver's first words
+    quit_meta = json.dumps({"type": "quit"}).encode()
+    process.stdin.write(b"M" + len(quit_meta).to_bytes(4, "big") + quit_meta)
+    process.stdin.flush()
+    _, errors = process.communicate(timeout=60)
+    assert process.returncode == 0, errors.decode()
+
+
+# --- a class, through the web socket ----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    server = Served(tmp_path_factory.mktemp("class"), "--max-sessions", "4")
+    yield server
+    server.stop()
+
+
+def test_the_page_names_the_learner_in_its_web_socket(served: Served) -> None:
+    status, page = served.get("/?learner=Ana%20Mar%C3%ADa")
+    assert status == 200
+    assert f'data-session-websocket-url="ws://127.0.0.1:{served.port}/ws/learner/' in page
+    assert "/ws/learner/Ana%20Mar%C3%ADa" in page
+    assert f"http://127.0.0.1:{served.port}/static/js/textual.js" in page
+
+
+@pytest.mark.parametrize("name", ["../x", "/", "", "x" * 300, "a%1Bb", "%00"])
+def test_the_page_refuses_a_hostile_name(served: Served, name: str) -> None:
+    status, page = served.get(f"/?learner={name.replace('/', '%2F')}")
+    assert status == 400
+    assert "Choose another name" in page
+    assert '<input name="learner"' in page
+    assert "websocket" not in page
+
+
+def test_two_learners_keep_their_own_progress(served: Served, tmp_path: Path) -> None:
+    async def journey() -> None:
+        ana = await Tab.open(served, "/ws/learner/ana")
+        bo = await Tab.open(served, "/ws/learner/Bo")
+        await ana.wait_for("lessons finished", "Welcome, ana.")
+        await bo.wait_for("lessons finished", "Welcome, Bo.")
+        # Ana opens Backpropagation and goes to its last step, where the first weight's
+        # gradient is computed.
+        ana.mark()
+        await ana.press(*["down"] * LESSONS.index("backprop"), "enter")
+        await ana.wait_for("Backpropagation", "step 1 of 9")
+        await ana.press("end")
+        await ana.wait_for("1.9584", "step 9 of 9")
+        # Meanwhile Bo opens the first lesson and takes one step.
+        await bo.press("enter")
+        await bo.wait_for("step 1 of 5")
+        await bo.press("right")
+        await bo.wait_for("step 2 of 5")
+        await asyncio.sleep(0.6)  # a step is saved once the learner stays on it
+        await ana.close()
+        await bo.close()
+
+    asyncio.run(journey())
+    ana, bo = (served.state_dir / "learners" / name / FILE_NAME for name in ("ana", "bo"))
+    wait_until(lambda: ana.exists() and bo.exists(), "both learners' progress saved")
+    wait_until(lambda: read_saved(ana).lessons.get("backprop") is not None, "ana's step saved")
+    wait_until(lambda: read_saved(bo).lessons.get("loss") is not None, "bo's step saved")
+    ana_saved, bo_saved = read_saved(ana), read_saved(bo)
+    assert ana_saved.lessons["backprop"].finished
+    assert set(ana_saved.lessons) == {"backprop"}
+    assert bo_saved.lessons["loss"].step == 1
+    assert set(bo_saved.lessons) == {"loss"}
+
+    report = _serve("--report", "--state-dir", str(served.state_dir))
+    assert report.returncode == 0, report.stderr
+    assert f"ana: 1 of {len(LESSONS)} lessons finished" in report.stdout
+    assert "finished:  backprop" in report.stdout
+    assert f"Bo: 0 of {len(LESSONS)} lessons finished" in report.stdout
+    assert "last:      loss, step 2 of 5" in report.stdout
+
+
+def test_a_session_without_a_name_asks_for_one(served: Served) -> None:
+    async def journey() -> None:
+        tab = await Tab.open(served)
+        await tab.wait_for("what is your name?")
+        tab.mark()
+        await tab.press("../x", "enter")
+        await tab.wait_for("A name cannot hold '/'")
+        for _ in range(4):
+            await tab.press("\x7f", pause=0.05)  # backspace
+        await tab.press("Cy", "enter")
+        await tab.wait_for("lessons finished", "Welcome, Cy.")
+        await tab.close()
+
+    asyncio.run(journey())
+    assert (served.state_dir / "learners" / "cy").is_dir()
+    assert not (served.state_dir / "x").exists()
+    assert not (served.state_dir.parent / "x").exists()
+
+
+def test_a_hostile_name_in_the_socket_address_is_asked_again(served: Served) -> None:
+    async def journey() -> None:
+        tab = await Tab.open(served, "/ws/learner/..%2F..%2Fetc")
+        await tab.wait_for("what is your name?", "A name cannot hold '/'")
+        await tab.close()
+
+    asyncio.run(journey())
+    folders = {path.name for path in (served.state_dir / "learners").iterdir()}
+    assert not any("etc" in folder or "." in folder for folder in folders)
+
+
+def test_an_exercise_is_written_and_checked_in_the_page(served: Served) -> None:
+    solution = load_exercises().get("loss")
+    assert solution is not None
+
+    async def journey() -> None:
+        tab = await Tab.open(served, "/ws/learner/dee")
+        await tab.wait_for("lessons finished")
+        tab.mark()
+        await tab.press("x")  # the first lesson's exercise: loss and perplexity
+        await tab.wait_for("Press e to write", "loss_and_perplexity()")
+        await tab.press("e")
+        await tab.wait_for("ctrl+s saves and checks")
+        tab.mark()
+        # Select everything (f7), paste the worked solution over it, save.
+        await tab.press("\x1b[18~", "\x1b[200~" + solution.solution + "\x1b[201~", "\x13")
+        await tab.wait_for("Saved")
+        await tab.press("escape")
+        await tab.wait_for("passed")
+        await tab.close()
+
+    asyncio.run(journey())
+    folder = served.state_dir / "learners" / "dee"
+    assert (folder / "exercises" / "loss.py").read_text() == solution.solution
+    progress = folder / FILE_NAME
+    wait_until(lambda: read_saved(progress).exercises.get("loss") is not None, "saved")
+    assert read_saved(progress).exercises["loss"].passed
+
+
+# --- limits and the end -----------------------------------------------------------------
+
+
+def test_one_session_more_than_the_limit_is_told_the_tutor_is_full(tmp_path: Path) -> None:
+    server = Served(tmp_path, "--max-sessions", "2")
+
+    async def journey() -> None:
+        tabs = [await Tab.open(server, f"/ws/learner/l{number}") for number in range(2)]
+        for tab in tabs:
+            await tab.wait_for("lessons finished")
+        status, page = server.get("/")
+        assert status == 503
+        assert "The tutor is full" in page
+        third = await Tab.open(server, "/ws/learner/l3")
+        await third.wait_for("The tutor is full", "2 learners at a time")
+        await third.close()
+        await tabs[0].close()  # a place comes free once a tab closes
+        await asyncio.sleep(0.5)
+        status, _ = server.get("/")
+        assert status == 200
+        fourth = await Tab.open(server, "/ws/learner/l4")
+        await fourth.wait_for("lessons finished")
+        await fourth.press("enter")  # open the first lesson, then stop the server
+        await fourth.wait_for("step 1 of 5")
+        await asyncio.sleep(0.1)
+        assert server.stop() == 0  # Ctrl+C: every session ends, and so does the server
+        await fourth.wait_for()  # its socket closed
+
+    asyncio.run(journey())
+    assert "Ending 2 sessions" in server.output
+    assert "stopped (3 sessions served)" in server.output
+    saved = read_saved(tmp_path / "learners" / "l4" / FILE_NAME)
+    assert saved.lessons["loss"].step == 0  # the session quit as ctrl+q does: saved
+
+
+def test_binding_every_address_warns_that_there_is_no_authentication(tmp_path: Path) -> None:
+    server = Served(tmp_path, "--host", "0.0.0.0")  # the test itself speaks to 127.0.0.1
+    assert server.stop() == 0
+    assert "there is no authentication" in server.output
+    assert f"http://127.0.0.1:{server.port}/" in server.output
+
+
+def test_report_of_an_empty_class(tmp_path: Path) -> None:
+    result = _serve("--report", "--state-dir", str(tmp_path))
+    assert result.returncode == 0
+    assert "No learners" in result.stdout
+
+
+def test_report_reads_progress_without_changing_it(tmp_path: Path) -> None:
+    folder = enrol(tmp_path, "Eve")
+    progress, _ = Progress.load(folder / FILE_NAME)
+    progress.record_step("loss", 4, 5)
+    progress.record_quiz("loss", 3, 4)
+    progress.record_exercise("loss", attempt=True, passed=True)
+    progress.save()
+    broken = enrol(tmp_path, "Fay") / FILE_NAME
+    broken.write_text("not json")
+    result = _serve("--report", "--state-dir", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    exercises = len(load_exercises(lesson_order=LESSONS).ids)
+    assert f"Eve: 1 of {len(LESSONS)} lessons finished, 1 of {exercises} exercises passed" in (
+        result.stdout
+    )
+    assert "quizzes:   loss 3/4" in result.stdout
+    assert "exercises: loss" in result.stdout
+    assert "Fay\n  progress cannot be read" in result.stdout
+    assert broken.read_text() == "not json"  # a report sets nothing aside
