@@ -109,27 +109,38 @@ class Tab:
 
     async def wait_for(self, *texts: str, deadline: float = DEADLINE) -> str:
         """Read until every one of `texts` has been drawn since the last `mark`."""
-        import aiohttp
-
         end = time.monotonic() + deadline
         while not all(text in self.text for text in texts):
             left = end - time.monotonic()
             if left <= 0 or self.closed:
                 missing = [text for text in texts if text not in self.text]
                 raise AssertionError(f"never drawn: {missing}; drawn:\n{self.text[-3000:]}")
-            try:
-                message = await self.websocket.receive(timeout=left)
-            except TimeoutError:
-                continue
-            if message.type == aiohttp.WSMsgType.BINARY:
-                self.text += ANSI.sub("", message.data.decode("utf-8", "replace"))
-            elif message.type in (
-                aiohttp.WSMsgType.CLOSE,
-                aiohttp.WSMsgType.CLOSED,
-                aiohttp.WSMsgType.ERROR,
-            ):
-                self.closed = True
+            await self._read(left)
         return self.text
+
+    async def wait_closed(self, deadline: float = DEADLINE) -> None:
+        """Read until the server closes the socket (the session ended)."""
+        end = time.monotonic() + deadline
+        while not self.closed:
+            if time.monotonic() > end:
+                raise AssertionError(f"the socket stayed open; drawn:\n{self.text[-3000:]}")
+            await self._read(0.2)
+
+    async def _read(self, timeout: float) -> None:
+        import aiohttp
+
+        try:
+            message = await self.websocket.receive(timeout=timeout)
+        except TimeoutError:
+            return
+        if message.type == aiohttp.WSMsgType.BINARY:
+            self.text += ANSI.sub("", message.data.decode("utf-8", "replace"))
+        elif message.type in (
+            aiohttp.WSMsgType.CLOSE,
+            aiohttp.WSMsgType.CLOSED,
+            aiohttp.WSMsgType.ERROR,
+        ):
+            self.closed = True
 
     def mark(self) -> None:
         """Forget what was drawn so far: the next wait looks at what is drawn from now."""
@@ -143,6 +154,23 @@ class Tab:
     async def close(self) -> None:
         await self.websocket.close()
         await self._session.close()
+
+
+def session_of(served: Served, learner: str) -> int:
+    """The process id of the session the server runs for `learner` (Linux: from /proc)."""
+    wanted = f"LLMTUTOR_LEARNER={learner}".encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+            environment = (entry / "environ").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        parent = next(line for line in status.splitlines() if line.startswith("PPid:"))
+        if int(parent.split()[1]) == served.process.pid and wanted in environment:
+            return int(entry.name)
+    raise AssertionError(f"no session of {learner}")
 
 
 def wait_until(condition: Callable[[], bool], what: str, deadline: float = DEADLINE) -> None:

@@ -12,13 +12,14 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from serving import SERVE, Served, Tab, wait_until
+from serving import SERVE, Served, Tab, session_of, wait_until
 
 from llmtutor.curriculum import load_catalog
 from llmtutor.curriculum.exercises import load_exercises
@@ -310,6 +311,23 @@ def test_an_exercise_is_written_and_checked_in_the_page(served: Served) -> None:
     assert read_saved(progress).exercises["loss"].passed
 
 
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="finds sessions in /proc")
+def test_a_crashed_session_ends_only_its_own_page(served: Served) -> None:
+    async def journey() -> None:
+        gus, hal = [await Tab.open(served, f"/ws/learner/{name}") for name in ("gus", "hal")]
+        await gus.wait_for("lessons finished")
+        await hal.wait_for("lessons finished")
+        os.kill(session_of(served, "hal"), signal.SIGKILL)
+        await hal.wait_closed()  # the page says "Session ended"
+        gus.mark()
+        await gus.press("enter")  # the other learner goes on
+        await gus.wait_for("step 1 of 5")
+        await gus.close()
+
+    asyncio.run(journey())
+    assert served.process.poll() is None
+
+
 # --- limits and the end -----------------------------------------------------------------
 
 
@@ -336,7 +354,7 @@ def test_one_session_more_than_the_limit_is_told_the_tutor_is_full(tmp_path: Pat
         await fourth.wait_for("step 1 of 5")
         await asyncio.sleep(0.1)
         assert server.stop() == 0  # Ctrl+C: every session ends, and so does the server
-        await fourth.wait_for()  # its socket closed
+        await fourth.wait_closed()  # its session ended, and so did its socket
 
     asyncio.run(journey())
     assert "Ending 2 sessions" in server.output
