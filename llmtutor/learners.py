@@ -56,6 +56,11 @@ _WINDOWS_DEVICES = {"con", "prn", "aux", "nul"} | {
 }
 
 
+def served() -> bool:
+    """Whether this tutor is a session that `llmtutor serve` started (a page in a browser)."""
+    return bool(os.environ.get(SERVE_STATE_ENV))
+
+
 def normalised(name: str) -> str:
     """The name as kept: NFC (an é typed two ways is one name), without spaces around it."""
     return unicodedata.normalize("NFC", name).strip()

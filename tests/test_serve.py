@@ -395,3 +395,27 @@ def test_report_reads_progress_without_changing_it(tmp_path: Path) -> None:
     assert "exercises: loss" in result.stdout
     assert "Fay\n  progress cannot be read" in result.stdout
     assert broken.read_text() == "not json"  # a report sets nothing aside
+
+
+@pytest.mark.parametrize("in_a_browser", [False, True])
+def test_the_home_screen_offers_the_command_line_only_in_a_terminal(
+    in_a_browser: bool, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A learner in a page has no shell to type `llmtutor lesson loss` into."""
+    from llmtutor.app import create_app
+    from llmtutor.learners import SERVE_STATE_ENV
+
+    if in_a_browser:
+        monkeypatch.setenv(SERVE_STATE_ENV, str(tmp_path))
+    else:
+        monkeypatch.delenv(SERVE_STATE_ENV, raising=False)
+
+    async def scenario() -> str:
+        app = create_app(load_catalog())
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            return str(app.screen.query_one("#lesson-summary").render())
+
+    summary = asyncio.run(scenario())
+    assert summary.startswith("Cross-entropy")
+    assert ("llmtutor lesson loss" in summary) is not in_a_browser

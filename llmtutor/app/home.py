@@ -12,6 +12,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from llmtutor.curriculum import Catalog, Lesson, TrainingLesson, describe_length
+from llmtutor.learners import served
 from llmtutor.progress import Progress
 from llmtutor.safe_text import visible
 
@@ -234,13 +235,16 @@ class HomeScreen(Screen[None]):
     def _show_summary(self, lesson_id: str) -> None:
         lesson = self.catalog.entry(lesson_id)
         if lesson is not None:
-            summary = Text.assemble(
-                visible(lesson.summary or lesson.title, one_line=True),
-                ("\nOpen it directly with ", "dim"),
-                (f"llmtutor lesson {lesson.id}", "bold"),
-                (" or print it with ", "dim"),
-                ("--plain", "bold"),
-            )
+            summary = Text(visible(lesson.summary or lesson.title, one_line=True))
+            if not served():  # a learner in a browser has no command line to type it at
+                summary.append_text(
+                    Text.assemble(
+                        ("\nOpen it directly with ", "dim"),
+                        (f"llmtutor lesson {lesson.id}", "bold"),
+                        (" or print it with ", "dim"),
+                        ("--plain", "bold"),
+                    )
+                )
             best, last = self.progress.best_score(lesson.id), self.progress.last_score(lesson.id)
             if best is not None and last is not None:
                 summary.append(f"\nQuiz: best {best} right, last {last}", style="dim")
