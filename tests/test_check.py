@@ -54,7 +54,7 @@ quiz = ["L"]
 NEW_LESSON = """\
 id = "my-lesson"
 title = "My own lesson"
-order = 45
+order = 47
 computation = "slope"
 
 [[steps]]
@@ -376,7 +376,7 @@ def test_a_new_lesson_joins_the_course_at_its_order(tmp_path: Path) -> None:
     result = invoke("--lessons-dir", str(tmp_path), "lessons")
     assert result.exit_code == 0, result.output
     ids = lesson_ids(result.stdout)
-    assert ids.index("my-lesson") == ids.index("backprop") + 1  # order 45, after 40
+    assert ids.index("my-lesson") == ids.index("autograd") + 1  # order 47, after 45
     assert "My own lesson" in result.stdout
     plain = invoke("--lessons-dir", str(tmp_path), "lesson", "my-lesson", "--plain")
     assert plain.exit_code == 0, plain.output

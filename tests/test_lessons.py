@@ -20,6 +20,7 @@ COURSE = [
     "gradients",
     "chain-rule",
     "backprop",
+    "autograd",
     "gradient-descent",
     "sgd",
     "adam",

@@ -23,6 +23,12 @@ CASES: dict[str, list[dict[str, object]]] = {
         {"x": -1.5, "w3": -0.4, "lr": 0.5},
         {"w2": 0.0},
     ],
+    "autograd": [
+        {},
+        {"w1": 0.7, "target": 2},
+        {"x": -1.5, "w3": -0.4, "w2": 3.25},
+        {"w2": 0.0},
+    ],
     "cross_entropy": [
         {},
         {"p": 0.5},
@@ -95,6 +101,7 @@ CASES: dict[str, list[dict[str, object]]] = {
 # What makes each view honest: the torch calls its numbers come from.
 HONEST: dict[str, tuple[str, ...]] = {
     "toy_network": ("requires_grad=True", "retain_grad()", "backward()", "torch.optim.SGD"),
+    "autograd": ("requires_grad=True", "backward()", "grad_fn", "zero_grad()", "no_grad()"),
     "cross_entropy": ("F.cross_entropy", "torch.exp"),
     "slope": ("requires_grad=True", "backward()", "torch.optim.SGD", "W_STAR", "L_STAR"),
     "chain_rule": ("torch.autograd.grad", "requires_grad=True"),

@@ -9,6 +9,7 @@ from typing import Any
 from llmtutor.engine import (
     adam,
     adamw,
+    autograd,
     chain_rule,
     gradients,
     landscape,
@@ -87,6 +88,14 @@ COMPUTATIONS: dict[str, Computation] = {
             toy_network.compute,
             diagrams=("toy-network",),
             facts=toy_network.FACTS,
+        ),
+        Computation(
+            "autograd",
+            "the toy network's forward pass as autograd records it, node by node, and"
+            " backward() walked through it in reverse; a value used twice; zero_grad",
+            autograd.INPUTS,
+            autograd.compute,
+            diagrams=("autograd-graph",),
         ),
         Computation(
             "cross_entropy",

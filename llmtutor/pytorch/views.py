@@ -1,6 +1,6 @@
-# mypy: disable-error-code="index"
+# mypy: disable-error-code="index,union-attr"
 # (W.grad is typed Tensor | None; after backward() it is a tensor, and the learner's code
-# indexes it directly rather than through an assert.)
+# indexes it and calls its methods directly rather than through an assert.)
 """Each lesson's computation written the way a practitioner would write it in PyTorch.
 
 The learner is shown the source of the function that ran, so each one is short, self-contained
@@ -87,6 +87,67 @@ def toy_network(x, w1, w2, w3, target, lr):
         "y_new": y_new.item(),
         "L_new": loss_new.item(),
     }
+
+
+def autograd(x, w1, w2, w3, target):
+    # Parameters need gradients; x and target are data. Each operation below is recorded
+    # as a node, its backward function in .grad_fn (print h.grad_fn.name(): MulBackward0).
+    def forward(w1, w2, w3):
+        h = x * w1
+        a = h * w2
+        y = a * w3
+        d = y - target
+        loss = d**2
+        nodes = (h, a, y, d, loss)
+        for node in nodes:
+            if node.requires_grad:
+                node.retain_grad()  # keep each node's gradient, to read after backward()
+        return nodes
+
+    x, target = torch.tensor(x, dtype=torch.float64), torch.tensor(target, dtype=torch.float64)
+    weights = [torch.tensor(w, dtype=torch.float64, requires_grad=True) for w in (w1, w2, w3)]
+    optimizer = torch.optim.SGD(weights, lr=0.1)
+    h, a, y, d, loss = forward(*weights)
+    nodes = sum(t.grad_fn is not None for t in (h, a, y, d, loss))
+    loss.backward()  # walks the recorded graph in reverse
+    values = {"h": h, "a": a, "y": y, "d": d, "L": loss, "nodes": nodes}
+    values |= {"dL_dd": d.grad, "dL_dy": y.grad, "dL_da": a.grad, "dL_dh": h.grad}
+    for i, w in enumerate(weights, start=1):
+        values[f"dL_dw{i}"] = values[f"w{i}_grad"] = w.grad.clone()
+
+    # A second forward and backward without optimizer.zero_grad(): .grad adds up.
+    forward(*weights)[-1].backward()
+    for i, w in enumerate(weights, start=1):
+        values[f"w{i}_grad_twice"] = w.grad.clone()
+    optimizer.zero_grad()  # every .grad back to None
+    forward(*weights)[-1].backward()
+    for i, w in enumerate(weights, start=1):
+        values[f"w{i}_grad_zeroed"] = w.grad.clone()
+
+    # Leaving things out: w1 frozen, then no graph at all under no_grad().
+    frozen = weights[0].detach()  # the same number, requires_grad=False
+    values["nodes_frozen_w1"] = sum(t.grad_fn is not None for t in forward(frozen, *weights[1:]))
+    with torch.no_grad():
+        values["nodes_no_grad"] = sum(t.grad_fn is not None for t in forward(*weights))
+
+    # x used twice: p = x·w1 and q = x·w2 meet again in s = p + q. x.grad is their sum.
+    x.requires_grad_(True)
+    p, q = x * weights[0], x * weights[1]
+    s = p + q
+    y2 = s * weights[2]
+    d2 = y2 - target
+    loss2 = d2**2
+    for t in (p, q, s, y2, d2):
+        t.retain_grad()
+    for w in weights:
+        w.grad = None
+    loss2.backward()
+    values |= {"p": p, "q": q, "s": s, "y2": y2, "d2": d2, "L2": loss2}
+    values |= {"dL2_dd2": d2.grad, "dL2_dy2": y2.grad, "dL2_ds": s.grad}
+    values |= {"dL2_dp": p.grad, "dL2_dq": q.grad, "dL2_dx": x.grad}
+    values |= {f"dL2_dw{i}": w.grad for i, w in enumerate(weights, start=1)}
+    values["shared_nodes"] = sum(t.grad_fn is not None for t in (p, q, s, y2, d2, loss2))
+    return {name: torch.as_tensor(value).item() for name, value in values.items()}
 
 
 def cross_entropy(p, avg_loss):
@@ -550,6 +611,7 @@ VIEWS: dict[str, View] = {
     view.name: view
     for view in (
         _view("toy_network", toy_network),
+        _view("autograd", autograd),
         _view("cross_entropy", cross_entropy),
         _view("slope", slope),
         _view("chain_rule", chain_rule),

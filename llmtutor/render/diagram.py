@@ -12,6 +12,7 @@ from collections.abc import Callable, Collection, Mapping
 from rich.text import Text
 
 from llmtutor.engine import Trace, fmt
+from llmtutor.engine.autograd import GRAPH, LEAF, WEIGHTS
 from llmtutor.render import styles
 
 GUTTER = 9  # width of the row labels on the left
@@ -143,8 +144,52 @@ def toy_network(
     return drawing
 
 
+# The autograd lesson's graph: one line per recorded node, in the order the forward pass ran
+# them, with the gradient each receives as backward() walks back up; the leaves below.
+_GRAPH_COLUMNS = (10, 24, 38, 49)  # node, backward function, value, gradient
+_WRITTEN = {"mul": "{0}·{1}", "add": "{0}+{1}", "sub": "{0}−{1}", "pow": "{0}²"}
+
+
+def autograd_graph(
+    trace: Trace,
+    revealed: Collection[str],
+    new: Collection[str],
+    lesson_names: Collection[str],
+    width: int = WIDTH,
+) -> Text:
+    slots = _Slots(trace, revealed, new)
+    node_col, fn_col, value_col, grad_col = _GRAPH_COLUMNS
+    head = _Row()
+    for column, title in zip(_GRAPH_COLUMNS, ("node", "grad_fn", "value", "dL/dnode"), strict=True):
+        head.put(column, title, styles.DIM)
+    rows = [head]
+    for i, node in enumerate(GRAPH):
+        row = _Row("forward ↓" if i == 0 else "")
+        operands = (trace[name].symbol for name in node.inputs)
+        row.put(node_col, f"{node.symbol} = {_WRITTEN[node.op].format(*operands)}", styles.SYMBOL)
+        row.put(fn_col, node.backward_name, styles.DIM)
+        row.put(value_col, *slots.text(node.name))
+        row.put(grad_col, *slots.text(f"dL_d{node.name}"))
+        if i == 0:
+            row.put(grad_col + 12, "↑ backward", styles.DIM)
+        rows.append(row)
+    leaves = _Row("leaves")
+    for i, weight in enumerate(WEIGHTS):
+        value, style = slots.text(f"dL_d{weight}")
+        leaves.put(node_col + 17 * i, f"{weight}.grad ", styles.SYMBOL)
+        leaves.put(node_col + 17 * i + 8, value, style)
+    leaves.put(node_col + 17 * len(WEIGHTS), LEAF, styles.DIM)
+    rows.append(leaves)
+    drawing = Text("\n").join(row.text() for row in rows)
+    drawing.no_wrap = True
+    return drawing
+
+
 DiagramFunction = Callable[[Trace, Collection[str], Collection[str], Collection[str], int], Text]
-DIAGRAMS: dict[str, DiagramFunction] = {"toy-network": toy_network}
+DIAGRAMS: dict[str, DiagramFunction] = {
+    "toy-network": toy_network,
+    "autograd-graph": autograd_graph,
+}
 
 
 def draw_diagram(
