@@ -38,8 +38,8 @@ def test_the_list_names_every_exercise_and_its_progress(state_dir: Path) -> None
     result = run("exercise")
     assert result.returncode == 0, result.stderr
     ids = [line.split()[0] for line in result.stdout.splitlines()]
-    expected = ["loss", "backprop", "gradient-descent", "adam", "adamw", "schedule"]
-    assert ids[:6] == expected and set(ids[6:]) == {"softmax-gradient", "training-step"}
+    expected = ["loss", "backprop", "autograd", "gradient-descent", "adam", "adamw", "schedule"]
+    assert ids[:7] == expected and set(ids[7:]) == {"softmax-gradient", "training-step"}
     assert all(line.endswith("(not started)") for line in result.stdout.splitlines())
     progress = Progress.load(state_dir / "progress.json")[0]
     progress.record_exercise("adam", attempt=True)

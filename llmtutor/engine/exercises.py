@@ -427,6 +427,153 @@ def _draw_adamw(rng: random.Random) -> InputSet:
     return inputs
 
 
+# -- autograd -------------------------------------------------------------------------------
+
+# What the recorded operations do, by kind: the engine's autograd lesson's kinds.
+GRAPH_OPERATIONS: dict[str, Callable[..., float]] = {
+    "mul": lambda a, b: a * b,
+    "add": lambda a, b: a + b,
+    "sub": lambda a, b: a - b,
+    "pow": lambda a: a**2,  # the square: the exponent 2 is a constant, not a tensor
+}
+AUTOGRAD_MISTAKES = (
+    *("seed_zero", "overwrite", "no_incoming"),
+    *("pow_no_2", "mul_own_factor", "sub_sign"),
+)
+
+
+def graph_set(
+    nodes: list[tuple[str, str, tuple[str, ...]]],
+    leaves: Mapping[str, float],
+    requires_grad: tuple[str, ...],
+) -> InputSet:
+    """An input set of the autograd exercise: the nodes (name, kind, inputs) in the order
+    the forward pass ran them, every tensor's value (the forward pass run here) and the
+    leaves created with requires_grad=True."""
+    values = dict(leaves)
+    for name, op, operands in nodes:
+        values[name] = GRAPH_OPERATIONS[op](*(values[operand] for operand in operands))
+    return {
+        "nodes": [{"name": n, "op": op, "inputs": list(operands)} for n, op, operands in nodes],
+        "values": values,
+        "requires_grad": list(requires_grad),
+    }
+
+
+def _local(
+    op: str, operands: list[str], slot: int, given: Mapping[str, Expr]
+) -> tuple[Expr, dict[str, Expr]]:
+    """The local derivative of an operation with respect to its operand at `slot`, and
+    what each mistake takes it to be."""
+    if op == "mul":
+        other, own = given[operands[1 - slot]], given[operands[slot]]
+        return other, {"mul_own_factor": own}
+    if op == "add":
+        return num(1), {}
+    if op == "sub":
+        return (num(1), {}) if slot == 0 else (num(-1), {"sub_sign": num(1)})
+    x = given[operands[0]]
+    return 2 * x, {"pow_no_2": x}
+
+
+def _sum(parts: list[Expr]) -> Expr:
+    result = parts[0]
+    for part in parts[1:]:
+        result = result + part
+    return result
+
+
+def _autograd(inputs: InputSet) -> Check:
+    c = Check()
+    values: dict[str, float] = inputs["values"]
+    given = {name: c.given(name, value) for name, value in values.items()}
+    needs = set(inputs["requires_grad"])
+    recorded = []
+    for node in inputs["nodes"]:
+        if any(operand in needs for operand in node["inputs"]):
+            needs.add(node["name"])
+            recorded.append(node)
+    # Each tensor's share from each node that read it, in the order backward() reaches them:
+    # the right one, and what each mistake makes of it.
+    shares: dict[str, list[dict[str, Expr]]] = {}
+
+    def expect(name: str, topic: str, right: Expr, mistakes: dict[str, Expr]) -> Expr:
+        return c.expect(name, f"dL/d{name}", right, mistakes, topic)
+
+    def gathered(name: str) -> tuple[Expr, dict[str, Expr]]:
+        parts = shares[name]
+        mistakes: dict[str, Expr] = {}
+        if len(parts) > 1:
+            mistakes["overwrite"] = parts[-1]["right"]  # only the last share kept
+        for mistake in AUTOGRAD_MISTAKES:
+            if any(mistake in part for part in parts):
+                mistakes[mistake] = _sum([part.get(mistake, part["right"]) for part in parts])
+        return _sum([part["right"] for part in parts]), mistakes
+
+    for node in reversed(recorded):
+        name = node["name"]
+        if node is recorded[-1]:  # the loss: backward() starts with dL/dL = 1
+            grad = expect(name, "loss", num(1), {"seed_zero": num(0)})
+        else:
+            grad = expect(name, "node", *gathered(name))
+        for slot, operand in enumerate(node["inputs"]):
+            if operand not in needs:
+                continue  # a tensor that needs no gradient gets none
+            local, wrong = _local(node["op"], node["inputs"], slot, given)
+            part = {"right": grad * local, "no_incoming": local}
+            part.update({mistake: grad * value for mistake, value in wrong.items()})
+            shares.setdefault(operand, []).append(part)
+    for leaf in inputs["requires_grad"]:
+        if leaf in shares:  # a leaf no operation read gets no gradient
+            expect(leaf, "leaf", *gathered(leaf))
+    return c
+
+
+def _autograd_article() -> tuple[InputSet, ...]:
+    """The autograd lesson's two graphs with its inputs: the toy network, and the variant
+    in which x feeds two branches (x requires a gradient there)."""
+    from llmtutor.engine.autograd import GRAPH, SHARED_GRAPH, WEIGHTS
+
+    toy = [(n.name, n.op, n.inputs) for n in GRAPH]
+    shared = [(n.name, n.op, n.inputs) for n in SHARED_GRAPH]
+    return (graph_set(toy, TOY, WEIGHTS), graph_set(shared, TOY, ("x", *WEIGHTS)))
+
+
+def _draw_graph(rng: random.Random) -> InputSet:
+    """The lesson's graphs with random values, or a random graph: a chain of 3 to 7
+    operations, each reading the one before and any earlier tensor (so values are used
+    more than once), now and then a node made of data alone (which is not recorded)."""
+    leaves = {name: _nonzero(rng, -2.0, 2.0) for name in TOY}
+    pick = rng.random()
+    if pick < 0.3:
+        article = _autograd_article()[0 if pick < 0.15 else 1]
+        same = [(n["name"], n["op"], tuple(n["inputs"])) for n in article["nodes"]]
+        return graph_set(same, leaves, tuple(article["requires_grad"]))
+    names = list(leaves)
+    requires_grad = tuple(name for name in names if rng.random() < 0.5) or (rng.choice(names),)
+    data = [name for name in names if name not in requires_grad]
+    nodes: list[tuple[str, str, tuple[str, ...]]] = []
+    available = list(names)
+    if data and rng.random() < 0.4:
+        nodes.append(("k", rng.choice(("mul", "add", "sub")), (rng.choice(data), rng.choice(data))))
+        available.append("k")
+    count = rng.randint(3, 7)
+    previous = rng.choice(requires_grad)
+    for i in range(1, count + 1):
+        name = "L" if i == count else f"n{i}"
+        op = rng.choice(("mul", "mul", "add", "sub", "sub", "pow"))
+        if op == "pow":
+            operands: tuple[str, ...] = (previous,)
+        else:
+            others = [name for name in available if name != previous]  # never x − x
+            other = "k" if i == 1 and "k" in available else rng.choice(others)
+            operands = (previous, other) if rng.random() < 0.5 else (other, previous)
+        nodes.append((name, op, operands))
+        available.append(name)
+        previous = name
+    return graph_set(nodes, leaves, requires_grad)
+
+
 # -- schedule -------------------------------------------------------------------------------
 
 LLAMA_2 = {"warmup": 2000, "total": 500_000, "lr_max": 3e-4, "lr_min": 3e-5}
@@ -666,6 +813,18 @@ EXERCISES: dict[str, ExerciseMath] = {
             _draw_toy,
             _backprop,
             topics=("h", "a", "y", "L", "dL_dy", "dL_dw3", "dL_da", "dL_dw2", "dL_dh", "dL_dw1"),
+        ),
+        ExerciseMath(
+            "autograd",
+            "backward",
+            ("nodes", "values", "requires_grad"),
+            "dict",
+            AUTOGRAD_MISTAKES,
+            _autograd_article(),
+            _draw_graph,
+            _autograd,
+            notes={"nodes": "the autograd lesson's graph, then its variant with x used twice"},
+            topics=("loss", "node", "leaf"),
         ),
         ExerciseMath(
             "gradient-descent",

@@ -73,14 +73,18 @@ def inputs_line(verdict: Verdict) -> Text:
     """The input set the table is about, as the function received it."""
     parts = []
     for name, value in verdict.inputs.items():
-        shown = fmt_input(value) if not isinstance(value, list) else _list(value)
-        parts.append(f"{name} = {shown}")
+        parts.append(f"{name} = {_shown(value)}")
     return Text(f"{verdict.where}: " + ", ".join(parts), styles.DIM)
 
 
-def _list(values: list[object]) -> str:
-    shown = ", ".join(fmt_input(v) if isinstance(v, int | float) else str(v) for v in values)
-    return f"[{shown}]"
+def _shown(value: object) -> str:
+    """An argument as written: numbers as every screen writes them, lists and dicts (the
+    autograd exercise's graph) item by item."""
+    if isinstance(value, list):
+        return "[" + ", ".join(_shown(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{key}: {_shown(item)}" for key, item in value.items()) + "}"
+    return fmt_input(value) if isinstance(value, int | float) else str(value)
 
 
 def wrong_detail(verdict: Verdict) -> RenderableType:
