@@ -23,7 +23,6 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from llmtutor.engine import toy_network
-from llmtutor.engine.expr import num
 from llmtutor.engine.torch_names import BACKWARD_NAMES, LEAF_NAME
 from llmtutor.engine.trace import Trace
 
@@ -129,10 +128,10 @@ def compute(
         t.define(f"{w}_grad_twice", f"{w}.grad (2nd)", grad + g)
     # After optimizer.zero_grad() (.grad set to None), the next backward() stores it afresh.
     for w, g in zip(WEIGHTS, grads, strict=True):
-        t.define(f"{w}_grad_zeroed", f"{w}.grad (zeroed)", num(0) + g)
+        t.define(f"{w}_grad_zeroed", f"{w}.grad (zeroed)", g)
 
     # What is left out: a frozen w1 (requires_grad=False) and a forward under no_grad().
-    _count(t, "nodes_frozen_w1", "nodes (w1 frozen)", recorded(GRAPH, ("w2", "w3")))
+    _count(t, "nodes_frozen_w1", "nodes (frozen)", recorded(GRAPH, ("w2", "w3")))
     no_grad = recorded(GRAPH, WEIGHTS, grad_enabled=False)
     _count(t, "nodes_no_grad", "nodes (no_grad)", no_grad)
 
