@@ -275,7 +275,11 @@ class TrainScreen(Screen[None]):
             s = self.settings
             if not event.stopped_early:
                 self.advice = live_run.diagnosis(
-                    self.losses, optimizer=s.optimizer, lr=s.lr, norms=self.health[0]
+                    self.losses,
+                    optimizer=s.optimizer,
+                    lr=s.lr,
+                    norms=self.health[0],
+                    residual=s.residual,
                 )
             rate = event.steps_done / event.elapsed_s if event.elapsed_s > 0 else 0.0
             self._show_figures(

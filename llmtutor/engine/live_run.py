@@ -152,12 +152,15 @@ def diagnosis(
     diverged_at: int | None = None,
     plain: bool = False,
     norms: Sequence[tuple[str, float]] = (),
+    residual: bool = True,
 ) -> str:
     """What happened to a run that went wrong, and what to try, from its reported losses (in
     step order); "" for a run that learned (or has too few reports to judge). `plain`: the
     advice names the command's flags instead of the training screen's r. `norms`: the last
-    report's gradient norms, by part: when the first block's is below VANISHED of the last
-    block's, the advice is about that (the chain-rule lesson's vanishing gradient).
+    report's gradient norms, by part: in a run without residual connections (`residual`
+    False) whose first block's is below VANISHED of the last block's, the advice is about
+    that (the chain-rule lesson's vanishing gradient). With the residuals on, a first block
+    starved of gradient is a symptom of the stall, not its cause, and is not advised on.
 
     Diverged: the loss stopped being a number. Otherwise a run is judged by the mean of its
     last tenth of reports: no lower than the frequency guess less NEAR is a run that learned
@@ -195,7 +198,7 @@ def diagnosis(
         f"ignoring the text before it, costs {fmt(guess, 3)}: the model {learned}."
     )
     ratio = first_to_last_block(norms)
-    if ratio is not None and ratio < VANISHED:
+    if not residual and ratio is not None and ratio < VANISHED:
         blocks = sum(1 for name, _ in norms if name.startswith("block "))
         where = "run again without --no-residual" if plain else "press r and set residual to yes"
         return (
