@@ -6,6 +6,8 @@
    (reference), llmtutor's loop headless, and llmtutor's loop inside the app (the training
    screen driven by Textual's pilot, headless). Steps/s and ratios against the reference.
    The reference and headless loops run with the app's thread count and with all cores.
+   Medians of --repeat interleaved rounds (3), each begun on a quiet machine; the share of
+   the machine other processes took is reported (benchmarks/load.py).
 2. Responsiveness while a run goes: the event loop's lateness on a repeating 20 ms timer, and
    the time from a key press (l, the log-scale toggle, which repaints the chart) to the screen
    having processed it and refreshed. p50/p99.
@@ -19,12 +21,14 @@ import os
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
 from textual import events
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from load import OthersLoad, wait_for_quiet
 from stats import percentile
 from train_speed import reference_loop, tutor_loop
 
@@ -110,28 +114,50 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--steps", type=int, default=500)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--presses", type=int, default=60)
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs of each (medians)")
     args = parser.parse_args(argv)
 
     app_threads, all_threads = default_threads(), torch.get_num_threads()
     print(
         f"torch {torch.__version__}; app uses {app_threads} thread(s); cores' default {all_threads}"
     )
-    rows = []
-    for threads in sorted({app_threads, all_threads}):
-        torch.set_num_threads(threads)
-        rows.append(
-            (f"reference loop, {threads} thread(s)", reference_loop(args.steps).steps_per_s)
-        )
-        rows.append(
-            (f"llmtutor loop headless, {threads} thread(s)", tutor_loop(args.steps).steps_per_s)
-        )
-    for threads in sorted({app_threads, all_threads}):
-        # the app's torch threads: its default (every core but one), and every core
-        os.environ["LLMTUTOR_TORCH_THREADS"] = str(threads)
-        rate = asyncio.run(app_run(args.steps))
-        rows.append((f"llmtutor in the app, {threads} thread(s)", rate))
-    os.environ.pop("LLMTUTOR_TORCH_THREADS")
-    torch.set_num_threads(app_threads)
+    runs: dict[str, list[float]] = {}
+    others: list[float] = []
+
+    def timed(name: str, run: Callable[[], float]) -> None:
+        with OthersLoad() as load:
+            rate = run()
+        runs.setdefault(name, []).append(rate)
+        others.append(load.share)
+
+    counts = sorted({app_threads, all_threads})
+    for _ in range(args.repeat):  # interleaved rounds, each after the machine is quiet
+        wait_for_quiet(limit_s=300)
+        for threads in counts:
+            torch.set_num_threads(threads)
+            timed(
+                f"reference loop, {threads} thread(s)",
+                lambda: reference_loop(args.steps).steps_per_s,
+            )
+            timed(
+                f"llmtutor loop headless, {threads} thread(s)",
+                lambda: tutor_loop(args.steps).steps_per_s,
+            )
+        for threads in counts:
+            # the app's torch threads: its default (every core but one), and every core
+            os.environ["LLMTUTOR_TORCH_THREADS"] = str(threads)
+            timed(
+                f"llmtutor in the app, {threads} thread(s)",
+                lambda: asyncio.run(app_run(args.steps)),
+            )
+        os.environ.pop("LLMTUTOR_TORCH_THREADS")
+        torch.set_num_threads(app_threads)
+    rows = [(name, statistics.median(rates)) for name, rates in runs.items()]
+    print(
+        f"median of {args.repeat} runs each; other processes used"
+        f" {statistics.median(others):.0%} of the machine in the median run,"
+        f" {max(others):.0%} at most"
+    )
     reference = {name.split(", ")[1]: rate for name, rate in rows if name.startswith("reference")}
     best = max(reference.values())
     header = f"{'run (' + str(args.steps) + ' steps)':<44}{'steps/s':>9}"

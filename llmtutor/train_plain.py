@@ -48,7 +48,7 @@ def run_plain(
         train,
     )
 
-    torch.set_num_threads(default_threads())
+    torch.set_num_threads(default_threads(spare=0))  # no interface to share with: every core
 
     curves: list[Series] = []
     status = 0

@@ -59,12 +59,21 @@ def describe(device: torch.device) -> str:
     return f"CPU ({threads} thread{'s' if threads != 1 else ''})"
 
 
-def default_threads() -> int:
-    """Threads for torch on the CPU: every core but one, or LLMTUTOR_TORCH_THREADS. The spare
-    core keeps the interface (or anything else running) responsive; measured on 2 cores, two
-    torch threads beside one busy process collapsed to about 1 step/s, where one thread kept
-    its ~150 steps/s."""
+def cores() -> int:
+    """The cores this process may run on (its CPU affinity where the system tells it)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def default_threads(spare: int = 1) -> int:
+    """Threads for torch on the CPU: every core but `spare`, at least one, or
+    LLMTUTOR_TORCH_THREADS when it is set. The app keeps one core spare for its interface
+    (on 2 cores, two torch threads beside one busy process were measured to collapse to
+    about 1 step/s, where one thread kept its ~150 steps/s); `train --plain` has no interface
+    and spares none (spare=0)."""
     chosen = os.environ.get("LLMTUTOR_TORCH_THREADS", "").strip()
     if chosen.isdigit() and int(chosen) > 0:
         return int(chosen)
-    return max(1, (os.cpu_count() or 2) - 1)
+    return max(1, cores() - spare)

@@ -140,7 +140,11 @@ def make_optimizer(model: torch.nn.Module, config: TrainConfig) -> torch.optim.O
 
         return UncorrectedAdam(model.parameters(), lr=config.lr)
     device = next(model.parameters()).device
-    return torch.optim.Adam(model.parameters(), lr=config.lr, fused=fused_adam_supported(device))
+    if fused_adam_supported(device):
+        from llmtutor.training.optim import LeanAdam
+
+        return LeanAdam(model.parameters(), lr=config.lr)  # torch's fused Adam, stepped leaner
+    return torch.optim.Adam(model.parameters(), lr=config.lr)
 
 
 def make_scheduler(
@@ -189,8 +193,32 @@ def parts(model: TinyTransformer) -> list[tuple[str, list[torch.nn.Parameter]]]:
 
 
 def _norm(tensors: list[torch.Tensor]) -> torch.Tensor:
-    """‖the tensors, as one vector‖ (0-d)."""
-    return torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(t) for t in tensors]))
+    """‖the tensors, as one vector‖ (0-d): the norm of their norms. torch._foreach_norm takes
+    each tensor's in one call (as torch's gradient clipping does), not one call apiece."""
+    return torch.linalg.vector_norm(torch.stack(torch._foreach_norm(tensors)))
+
+
+class _Health:
+    """Gradient health at a reported step: each part's gradient norm, and the update relative
+    to the weights. The weights before the step are copied into buffers allocated once."""
+
+    def __init__(self, groups: list[tuple[str, list[torch.nn.Parameter]]]) -> None:
+        self.groups = groups
+        self.weights: list[torch.Tensor] = [p for _, params in groups for p in params]
+        self.before = [torch.empty_like(p) for p in self.weights]
+
+    @torch.no_grad()
+    def before_step(self) -> list[torch.Tensor]:
+        """Each part's ‖gradient‖ (0-d tensors, no sync); keeps the weights as they are."""
+        torch._foreach_copy_(self.before, self.weights)
+        return [_norm([p.grad for p in params if p.grad is not None]) for _, params in self.groups]
+
+    @torch.no_grad()
+    def update_ratio(self) -> torch.Tensor:
+        """After the step: ‖w_after − w_before‖ ÷ ‖w_before‖ over every weight (0-d)."""
+        size = _norm(self.before)
+        torch._foreach_sub_(self.before, self.weights)  # w_before − w_after: the same norm
+        return _norm(self.before) / size
 
 
 @dataclass(frozen=True, eq=False)
@@ -239,7 +267,7 @@ class _Watch:
 # --- generating ----------------------------------------------------------------------------
 
 
-@torch.no_grad()
+@torch.inference_mode()  # no_grad, and no bookkeeping for autograd either: ~5% faster here
 def generate(
     model: TinyTransformer,
     prompt: str,
@@ -361,7 +389,7 @@ def _run(
     config, model, optimizer = setup.config, setup.model, setup.optimizer
     yield Started(describe(setup.device), model.parameter_count(), config)
     groups = parts(model)
-    weights = [p for _, params in groups for p in params]
+    health_of = _Health(groups)
 
     tokens_per_step = config.batch_size * config.seq_len
     last_step = config.steps - 1
@@ -389,10 +417,8 @@ def _run(
 
         report = step % config.report_every == 0 or step == last_step
         watched_before = watched.before_step() if report and watched else []
-        health: list[torch.Tensor] = []
-        if report:  # the gradient of each part, and the weights before the step
-            health = [_norm([p.grad for p in params if p.grad is not None]) for _, params in groups]
-            before = [p.detach().clone() for p in weights]
+        # the gradient of each part, and the weights before the step
+        health = health_of.before_step() if report else []
         lr = optimizer.param_groups[0]["lr"]  # the rate this step uses
         optimizer.step()
         if setup.scheduler is not None:
@@ -402,8 +428,7 @@ def _run(
         if report:
             # one host–device sync per reported step: every number comes back together
             watched_after = watched.after_step(optimizer) if watched else []
-            moved = _norm([p.detach() - b for p, b in zip(weights, before, strict=True)])
-            ratio = moved / _norm(before)
+            ratio = health_of.update_ratio()
             numbers = torch.stack(
                 [loss.detach(), ratio, *health, *watched_before, *watched_after]
             ).tolist()

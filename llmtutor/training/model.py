@@ -96,8 +96,12 @@ class Block(nn.Module):
         self.residual = residual
         # Initialised like nn.MultiheadAttention, in its order of random draws: the output
         # projection gets nn.Linear's default, then the fused q/k/v weight xavier-uniform and
-        # both biases zero. skip_init builds qkv without drawing random numbers for it first.
-        self.qkv = nn.utils.skip_init(nn.Linear, d_model, 3 * d_model)  # rows: q, then k, then v
+        # both biases zero. qkv is built without drawing random numbers for it first: on the
+        # meta device (shapes only), then given real, empty weights. (nn.utils.skip_init does
+        # the same through torch's reference ops, whose first use imports sympy: ~0.5 s.)
+        self.qkv = nn.Linear(d_model, 3 * d_model, device="meta")  # rows: q, then k, then v
+        self.qkv.weight = nn.Parameter(torch.empty(3 * d_model, d_model))
+        self.qkv.bias = nn.Parameter(torch.empty(3 * d_model))
         self.out_proj = nn.Linear(d_model, d_model)
         nn.init.xavier_uniform_(self.qkv.weight)
         nn.init.zeros_(self.qkv.bias)
@@ -107,16 +111,25 @@ class Block(nn.Module):
         self.norm1 = nn.LayerNorm(d_model)  # eps 1e-5, weight 1, bias 0
         self.norm2 = nn.LayerNorm(d_model)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        B, T, C = x.shape  # batch, positions, d_model
+    def forward(self, x: torch.Tensor, T: int) -> torch.Tensor:
+        """x: (B·T, C), the rows of B sequences of T positions one after another; returns the
+        same shape. (Rows, not (B, T, C): each linear layer then multiplies them as they are,
+        without reshaping a 3-D input on the way in and out, forward and backward. The same
+        numbers, with fewer steps for autograd: measured faster on the CPU.)"""
+        C = x.size(1)  # d_model
+        B = x.size(0) // T
         # one projection gives q, k and v; each head gets a contiguous slice of C // n_heads
-        q, k, v = self.qkv(x).view(B, T, 3, self.n_heads, C // self.n_heads).permute(2, 0, 3, 1, 4)
-        # q, k, v: (B, heads, T, head size); is_causal: position t sees positions 0..t only
+        q, k, v = self.qkv(x).view(B, T, 3, self.n_heads, C // self.n_heads).unbind(2)
+        # q, k, v: (B, T, heads, head size), seen as (B, heads, T, head size) by transposing.
+        # (Unbinding dim 2, not permuting it to the front, lets the backward pass stack the
+        # three gradients straight into the projection's layout, without two strided copies:
+        # the same numbers again, measured faster.) is_causal: position t sees 0..t only.
+        q, k, v = q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2)
         y = F.scaled_dot_product_attention(q, k, v, is_causal=True)  # (B, heads, T, head size)
-        y = y.transpose(1, 2).reshape(B, T, C)  # heads side by side again: (B, T, C)
+        y = y.transpose(1, 2).reshape(B * T, C)  # heads side by side again: (B·T, C)
         if self.residual:
             x = self.norm1(x + self.out_proj(y))  # post-norm: add, then normalise
-            return self.norm2(x + self.ff_out(F.relu(self.ff_in(x))))  # (B, T, C)
+            return self.norm2(x + self.ff_out(F.relu(self.ff_in(x))))  # (B·T, C)
         x = self.norm1(self.out_proj(y))  # no skip: the sublayer's output alone
         return self.norm2(self.ff_out(F.relu(self.ff_in(x))))
 
@@ -159,12 +172,13 @@ class TinyTransformer(nn.Module):
         self.head = nn.Linear(config.d_model, vocab_size)
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
-        T = ids.size(1)
-        positions = torch.arange(T, device=ids.device)  # (T,)
-        x = self.token_embedding(ids) + self.position_embedding(positions)  # (B, T, d_model)
+        B, T = ids.shape
+        # positions 0 … T − 1 are the embedding table's first T rows: a slice, not a lookup
+        positions = self.position_embedding.weight[:T]  # (T, d_model)
+        x = (self.token_embedding(ids) + positions).view(B * T, -1)  # (B·T, d_model)
         for block in self.blocks:
-            x = block(x)
-        return self.head(x)  # (B, T, vocab_size)
+            x = block(x, T)
+        return self.head(x).view(B, T, -1)  # (B, T, vocab_size)
 
     def parameter_count(self) -> int:
         return sum(p.numel() for p in self.parameters())
