@@ -117,7 +117,12 @@ def run_plain(
                 if event.steps_done:
                     _line(file, textwrap.fill(final_words(event.final_loss), 80))
                 advice = diagnosis(
-                    losses, optimizer=settings.optimizer, lr=settings.lr, plain=True, norms=norms
+                    losses,
+                    optimizer=settings.optimizer,
+                    lr=settings.lr,
+                    plain=True,
+                    norms=norms,
+                    residual=settings.residual,
                 )
                 if advice and not event.stopped_early:
                     _line(file, textwrap.fill(advice, 80))
