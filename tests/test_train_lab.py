@@ -118,7 +118,7 @@ def test_a_run_that_learned_little_says_what_happened_and_what_to_try(
     frequency_guess = -sum(  # the entropy of the text's characters, written out here
         n / 75 * math.log(n / 75) for n in __import__("collections").Counter(TEXT[:75]).values()
     )
-    tries = {0.1: "0.01", 1e-3: "1", 1e-5: "0.0001"}[settings.lr]
+    tries = {0.1: "0.01", 1e-3: "0.5", 1e-5: "0.0001"}[settings.lr]
 
     async def scenario() -> None:
         app = training_app(settings)

@@ -28,6 +28,7 @@ from llmtutor.safe_text import excerpt, visible
 DEFAULT_PROMPT = PARAGRAPH[:18]  # "the quick brown fo"
 WRITE = 40  # characters written after the prompt, greedy and sampled
 MAX_TEMPERATURE = 100.0
+SHOWN = 24  # characters of the prompt shown before what the model writes
 
 
 class Predicted(Message):
@@ -147,11 +148,13 @@ class PredictScreen(ModalScreen[None]):
             return
         shown = Text(f"Next character after the prompt (temperature {temperature:g}):\n")
         shown.append_text(guesses_table(guesses))
+        # A long prompt is shown by its end, the part the model reads and continues.
+        lead = shown_text(prompt if len(prompt) <= SHOWN else "…" + prompt[-SHOWN:])
         shown.append("\n\ngreedy   ", style="dim")
-        shown.append(shown_text(prompt), style="dim")
+        shown.append(lead, style="dim")
         shown.append(shown_text(greedy[len(prompt) :]), style="bold")
         shown.append("\nsampled  ", style="dim")
-        shown.append(shown_text(prompt), style="dim")
+        shown.append(lead, style="dim")
         shown.append(shown_text(drawn[len(prompt) :]), style="bold")
         shown.append(f"\n         (drawn at temperature {temperature:g}, seed {seed})", style="dim")
         self.post_message(Predicted(asked, shown))

@@ -498,7 +498,8 @@ class TrainScreen(Screen[None]):
         chart = self.query_one("#loss-chart", Chart)
         chart.toggle_log_y()
         chart.set_series(chart.series, title=self._chart_title())
-        self.notify(f"Loss axis: {'log' if chart.log_y else 'linear'} scale", timeout=2)
+        scale = "log" if chart.log_y else "linear"
+        self.notify(f"Loss axis: {scale} scale", timeout=2, markup=False)
 
     def action_close(self) -> None:
         self.stop_run()

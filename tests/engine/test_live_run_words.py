@@ -109,3 +109,20 @@ def test_a_stalled_run_whose_first_block_gets_almost_no_gradient_is_told_about_r
     assert "residual" not in diagnosis(flat, optimizer="adam", lr=1e-3, norms=vanished)
     level = tuple(zip(parts, (0.1, 0.3, 0.3, 0.3, 0.3, 0.5), strict=True))
     assert "residual" not in diagnosis(flat, optimizer="adam", lr=1e-3, norms=level)
+
+
+def test_advice_moves_a_rate_toward_the_one_that_trains_well_and_never_past_it() -> None:
+    """SGD trains this model at 0.5 (seeds 0-3 and 42) and diverged at 1 on three of them;
+    Adam at the article's 1e-3: a still-falling run is never sent beyond those."""
+    from llmtutor.engine.live_run import diagnosis
+
+    falling = [3.3 - 0.004 * i for i in range(100)]
+    assert "SGD needs a far larger rate: press r and try lr 0.5." in diagnosis(
+        falling, optimizer="sgd", lr=0.1
+    )
+    at_good = diagnosis(falling, optimizer="sgd", lr=0.5)
+    assert "press r and try more steps" in at_good and "lr" not in at_good.split("slowly")[1]
+    assert "run again with more --steps" in diagnosis(
+        falling, optimizer="adam", lr=1e-3, plain=True
+    )
+    assert "try lr 0.001, or more steps" in diagnosis(falling, optimizer="adam", lr=3e-4)
