@@ -150,24 +150,15 @@ def health_line(norms: Sequence[tuple[str, float]], update_ratio: float | None) 
 def _print_guesses(file: TextIO, model: object, prompt: str, temperature: float, seed: int) -> None:
     """The five likeliest next characters after `prompt`, with p and −ln p (the prediction
     view's table), then what the model writes from there, greedy and sampled."""
-    import torch
-
     from llmtutor.render.predictions import guesses_table
     from llmtutor.render.timeline import shown_text
-    from llmtutor.training import generate, predict
+    from llmtutor.training import read
 
     _line(file, f"Next character after {prompt!r} (temperature {temperature:g}):")
-    guesses = predict(model, prompt, 5, temperature)  # type: ignore[arg-type]
-    for row in guesses_table(guesses, bars=False).plain.splitlines():
+    reading = read(model, prompt, temperature, seed, write=WRITE)  # type: ignore[arg-type]
+    for row in guesses_table(reading.guesses, bars=False).plain.splitlines():
         _line(file, f"  {row}".rstrip())
-    greedy = generate(model, prompt, WRITE)  # type: ignore[arg-type]
-    drawn = generate(
-        model,  # type: ignore[arg-type]
-        prompt,
-        WRITE,
-        temperature=temperature,
-        generator=torch.Generator().manual_seed(seed),
-    )
+    greedy, drawn = reading.greedy, reading.sampled
     for label, text in (("greedy:", greedy), ("sampled:", drawn)):
         _line(
             file,

@@ -80,3 +80,15 @@ def test_the_command_collects_no_garbage_while_starting_and_does_after() -> None
         """
     )
     assert "llmtutor.launch" in loaded
+
+
+def test_the_training_screen_and_its_process_client_import_no_torch() -> None:
+    # The interface starts the training process from its own thread: torch is imported by
+    # the child, and in the parent only where the child's events are unpickled.
+    loaded = modules_after(
+        """
+        import llmtutor.app.train, llmtutor.app.predict, llmtutor.training_process
+        """
+    )
+    assert "llmtutor.training_process" in loaded
+    assert "torch" not in loaded

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-import threading
 
 import pytest
 import torch
@@ -18,7 +17,17 @@ from llmtutor.app.chart_widget import Chart
 from llmtutor.app.predict import PredictScreen
 from llmtutor.app.train import TrainingEvent, TrainScreen
 from llmtutor.run_settings import Experiment
-from llmtutor.training import Finished, Progress, Sample, Started, TrainConfig
+from llmtutor.training import (
+    Finished,
+    Progress,
+    Reading,
+    Sample,
+    Started,
+    TinyTransformer,
+    TrainConfig,
+    config_for,
+    read,
+)
 from tests.test_train_screen import _wait_for, feed, fixed_events, training_app
 
 TEXT = "the quick brown fox jumps over the lazy dog. the dog sleeps. the fox runs. the qu"
@@ -259,6 +268,15 @@ async def wait_for_guesses(pilot: Pilot, view: PredictScreen, temperature: str) 
     raise AssertionError(str(view.query_one("#predict-guesses").render()))
 
 
+def trained_model(screen: TrainScreen) -> TinyTransformer:
+    """The model as the screen's training process holds it, rebuilt here from its weights."""
+    assert screen.trainer is not None
+    model = TinyTransformer(config_for(screen.settings))
+    weights = {name: torch.tensor(value) for name, value in screen.trainer.weights().items()}
+    model.load_state_dict(weights)
+    return model.eval()
+
+
 def test_after_a_run_the_prediction_view_shows_softmax_of_the_logits_over_t() -> None:
     from llmtutor.training import VOCAB
 
@@ -276,7 +294,7 @@ def test_after_a_run_the_prediction_view_shows_softmax_of_the_logits_over_t() ->
             for temperature in ("1", "0.5"):
                 view.query_one("#predict-temperature").value = temperature
                 await wait_for_guesses(pilot, view, temperature)
-                model = screen.model.eval()
+                model = trained_model(screen)
                 with torch.no_grad():
                     ids = torch.tensor([[VOCAB.index(c) for c in prompt]])
                     logits = model(ids)[0, -1].double()
@@ -333,7 +351,10 @@ def test_the_prediction_view_snapshot(snap_compare) -> None:
     model = build(TrainConfig(steps=1, device="cpu", seed=42)).model
 
     async def run_before(pilot: Pilot) -> None:
-        await pilot.app.push_screen(PredictScreen(model, "after 0 steps", 42, threading.Lock()))
+        def reader(prompt: str, temperature: float, seed: int, write: int) -> Reading:
+            return read(model, prompt, temperature, seed, write=write)
+
+        await pilot.app.push_screen(PredictScreen(reader, "after 0 steps", 42))
         view = pilot.app.screen
         assert isinstance(view, PredictScreen)
         await wait_for_guesses(pilot, view, "1")
@@ -352,7 +373,7 @@ def test_a_pause_the_learner_already_undid_does_not_open_the_model_to_reading() 
             screen = app.screen
             assert isinstance(screen, TrainScreen)
             await feed(fixed_events(500, 50))(pilot)
-            screen.running, screen.paused, screen.model = True, False, object()
+            screen.running, screen.paused, screen.model_ready = True, False, True
             screen.on_training_event(TrainingEvent(screen.run_number, Paused(51)))
             assert not screen.loop_waiting
             screen.paused = True

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import math
+import os
+import signal
 
 from textual.pilot import Pilot
 from textual.screen import Screen
@@ -197,8 +199,14 @@ def test_pause_stop_and_compare_keys() -> None:
             await pilot.press("c")  # compare: the same run with plain SGD beside it
             await _wait_for(screen, pilot, {"running"}, 60)
             assert screen.settings.optimizer == "sgd" and len(screen.earlier) == 1
+            trainer = screen.trainer
+            assert trainer is not None and trainer.alive
             await pilot.press("q")  # quitting mid-run stops the run and leaves
-        assert screen.stop_event is not None and screen.stop_event.is_set()
+            for _ in range(200):  # the training process ends with its screen
+                if not trainer.alive:
+                    break
+                await asyncio.sleep(0.05)
+            assert not trainer.alive
 
     asyncio.run(scenario())
 
@@ -254,5 +262,31 @@ def test_a_value_typed_then_enter_at_once_restarts_with_the_whole_value() -> Non
             assert app.screen is screen
             assert screen.settings.lr == 0.05
             await _wait_for(screen, pilot, {"finished"}, 60)
+
+    asyncio.run(scenario())
+
+
+def test_a_training_process_that_dies_is_reported_and_enter_trains_again() -> None:
+    """The run's process is killed (out of memory, say): the screen says so, the tutor goes
+    on, and Enter starts a new process."""
+
+    async def scenario() -> None:
+        app = training_app(RunSettings(steps=100_000, device="cpu"))
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, TrainScreen)
+            await pilot.press("enter")
+            await _wait_for(screen, pilot, {"running"}, 60)
+            assert screen.trainer is not None and screen.trainer.pid is not None
+            os.kill(screen.trainer.pid, signal.SIGKILL)
+            await _wait_for(screen, pilot, {"failed"}, 60)
+            figures = str(screen.query_one("#figures").render())
+            assert "The run could not go on: the training process was stopped by SIGKILL" in (
+                figures
+            )
+            await pilot.press("enter")
+            await _wait_for(screen, pilot, {"running"}, 60)
+            await pilot.press("s")
+            await _wait_for(screen, pilot, {"stopped"}, 60)
 
     asyncio.run(scenario())

@@ -2,14 +2,15 @@
 next characters, with p and −ln p, and what it writes from there, greedy and sampled.
 
 Opened by the training screen only while the run's loop is not touching the model (it has
-said Paused, or finished); the model is read in a thread worker, so the screen never waits.
+said Paused, or finished). The model is read by a `reader` (the training process's, which
+answers between steps), called from a thread worker, so the screen never waits.
 """
 
 from __future__ import annotations
 
 import math
-import threading
-from typing import Any, ClassVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import work
@@ -24,6 +25,12 @@ from llmtutor.engine.live_run import PARAGRAPH
 from llmtutor.render.predictions import guesses_table
 from llmtutor.render.timeline import shown_text
 from llmtutor.safe_text import excerpt, visible
+
+if TYPE_CHECKING:
+    from llmtutor.training import Reading
+
+# (prompt, temperature, seed, characters to write) → the model's reading: training.read's
+Reader = Callable[[str, float, int, int], "Reading"]
 
 DEFAULT_PROMPT = PARAGRAPH[:18]  # "the quick brown fo"
 WRITE = 40  # characters written after the prompt, greedy and sampled
@@ -56,14 +63,11 @@ class PredictScreen(ModalScreen[None]):
         Binding("ctrl+n", "another", "Another sample"),
     ]
 
-    def __init__(self, model: Any, when: str, seed: int, lock: threading.Lock) -> None:
-        """`model`: the trained TinyTransformer (left alone by its loop while this is open);
-        `when`: which model it is ("after 230 steps"); `seed`: the first sample's seed;
-        `lock`: held while the model is read, so the run waits for a reading to end before
-        it goes on (this view may close while one is under way)."""
+    def __init__(self, reader: Reader, when: str, seed: int) -> None:
+        """`reader`: reads the trained model (left alone by its loop while this is open);
+        `when`: which model it is ("after 230 steps"); `seed`: the first sample's seed."""
         super().__init__()
-        self.model, self.when, self.seed = model, when, seed
-        self.model_lock = lock
+        self.reader, self.when, self.seed = reader, when, seed
         self.asked: tuple[str, float, int] | None = None
 
     def compose(self) -> ComposeResult:
@@ -126,26 +130,14 @@ class PredictScreen(ModalScreen[None]):
 
     @work(thread=True, exclusive=True, group="predict", exit_on_error=False)
     def _predict(self, asked: tuple[str, float, int]) -> None:
-        import torch
-
-        from llmtutor.training import generate, predict
-
         prompt, temperature, seed = asked
         try:
-            with self.model_lock:
-                guesses = predict(self.model, prompt, 5, temperature)
-                greedy = generate(self.model, prompt, WRITE)
-                drawn = generate(
-                    self.model,
-                    prompt,
-                    WRITE,
-                    temperature=temperature,
-                    generator=torch.Generator().manual_seed(seed),
-                )
-        except Exception as error:  # a device that went away: say so, keep the tutor
+            reading = self.reader(prompt, temperature, seed, WRITE)
+        except Exception as error:  # a device that went away, a run that ended: say so
             failed = Text(f"The model could not be read: {visible(str(error))}", style="bold red")
             self.post_message(Predicted(asked, failed))
             return
+        guesses, greedy, drawn = reading.guesses, reading.greedy, reading.sampled
         shown = Text(f"Next character after the prompt (temperature {temperature:g}):\n")
         shown.append_text(guesses_table(guesses))
         # A long prompt is shown by its end, the part the model reads and continues.

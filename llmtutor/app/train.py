@@ -1,8 +1,9 @@
 """The training screen: a real transformer trains while the learner watches.
 
-The run happens in a thread worker (llmtutor.training, imported only here and only when a
-run starts), which posts each event the loop yields as a message. The screen never waits on
-the run and the run never waits on the screen: posting a message does not block.
+The run happens in a process of its own (llmtutor.training_process, started at the first run
+and kept for the next), whose events arrive on a reading thread and are posted on to the screen
+as messages. The screen never waits on the run and the run never waits on the screen: they do
+not even share an interpreter, so drawing the chart takes no time from training.
 """
 
 from __future__ import annotations
@@ -12,27 +13,26 @@ from typing import Any, ClassVar
 
 from rich.markdown import Markdown
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
-from textual.worker import get_current_worker
 
 from llmtutor.app.chart_widget import Chart
 from llmtutor.app.train_dialog import SettingsDialog
 from llmtutor.engine import fmt, live_run
-from llmtutor.learners import training_slot
 from llmtutor.render.chart import LiveSeries
 from llmtutor.render.timeline import Written, timeline
 from llmtutor.run_settings import Experiment, RunSettings
 from llmtutor.safe_text import visible
+from llmtutor.training_process import TrainingProcess
 
 
 class TrainingEvent(Message):
-    """One event from the training loop, handed from the worker thread to the screen."""
+    """One event from the training loop, handed from the thread that reads the training
+    process to the screen (or an Exception: the run failed)."""
 
     def __init__(self, run: int, event: Any) -> None:
         super().__init__()
@@ -92,8 +92,7 @@ class TrainScreen(Screen[None]):
         self.paused = False
         self.status = "ready"
         self.finished: Any = None  # the last run's Finished event
-        self.stop_event: threading.Event | None = None
-        self.pause_event: threading.Event | None = None
+        self.trainer: TrainingProcess | None = None  # started at the first run, kept after
         self.curve: LiveSeries | None = None
         self.earlier: list[LiveSeries] = []  # finished runs kept on the chart to compare
         self.health: tuple[Any, Any] = ((), None)  # the last report's gradient norms, update
@@ -101,12 +100,11 @@ class TrainScreen(Screen[None]):
         self.samples: list[Written] = []  # what this run's model wrote, oldest first
         self.samples_note = ""
         self.losses: list[float] = []  # this run's reported losses, for the advice
-        self.model: Any = None  # the run's model, read by the prediction view
+        self.model_ready = False  # the run has built its model: the prediction view may read it
         self.steps_done = 0
         self.loop_waiting = False  # the loop said Paused: it leaves the model alone
         self.predict_when_paused = False  # p during a run: open the view once it pauses
         self.advice = ""
-        self.model_lock = threading.Lock()  # held while the prediction view reads the model
         # the right panel: one weight (False) or gradient health
         self.showing_health = experiment is not None and experiment.panel == "health"
 
@@ -171,49 +169,26 @@ class TrainScreen(Screen[None]):
     def action_start(self) -> None:
         if self.running:
             return
-        import threading
-
         if self.experiment is not None and self.run_number == 0:
             self.queue = list(self.experiment.runs[1:])  # the first Enter starts them all
         self.run_number += 1
         if self.curve is not None and len(self.curve):
             self.earlier = [*self.earlier[-2:], self.curve]  # keep the last few runs
         self.curve = LiveSeries(self._legend(), x_label="step", y_label="loss")
-        self.stop_event, self.pause_event = threading.Event(), threading.Event()
         self.running, self.paused = True, False
         self.samples, self.samples_note, self.losses, self.advice = [], "", [], ""
-        self.model, self.steps_done, self.loop_waiting = None, 0, False
+        self.model_ready, self.steps_done, self.loop_waiting = False, 0, False
         self.query_one("#intro").display = False
         self.query_one("#loss-chart", Chart).display = True
         self._set_status("starting…")
         self._show_figures(Text("loading torch and building the model…", style="dim"))
-        self._train(self.run_number, self.settings, self.stop_event, self.pause_event)
+        if self.trainer is None:
+            self.trainer = TrainingProcess(self._deliver)
+        self.trainer.run(self.run_number, self.settings)
 
-    @work(thread=True, exclusive=True, group="training", exit_on_error=False)
-    def _train(
-        self,
-        run: int,
-        settings: RunSettings,
-        stop: threading.Event,
-        pause: threading.Event,
-    ) -> None:
-        worker = get_current_worker()
-        try:
-            slot = training_slot()  # llmtutor serve: a limit on runs at once, over all tabs
-            import torch
-
-            from llmtutor.training import build, config_for, default_threads, train
-
-            torch.set_num_threads(default_threads())
-            config = config_for(settings)
-            setup = build(config)
-            self.post_message(TrainingEvent(run, setup))  # the model, for the prediction view
-            for event in slot.hold(train(config, setup=setup, stop=stop, pause=pause)):
-                self.post_message(TrainingEvent(run, event))
-                if worker.is_cancelled:
-                    stop.set()
-        except Exception as error:  # a device that vanished, a bad setting: say so, don't crash
-            self.post_message(TrainingEvent(run, error))
+    def _deliver(self, run: int, event: object) -> None:
+        """From the training process's reading thread: on to the screen, as a message."""
+        self.post_message(TrainingEvent(run, event))
 
     def on_training_event(self, message: TrainingEvent) -> None:
         if message.run != self.run_number:
@@ -226,8 +201,6 @@ class TrainScreen(Screen[None]):
             self._show_figures(
                 Text(f"The run could not go on: {visible(str(event))}", style="bold red")
             )
-        elif kind == "Setup":
-            self.model = event.model
         elif kind == "Paused":
             if not self.paused:
                 return  # resumed before this arrived: the loop is training again
@@ -237,6 +210,7 @@ class TrainScreen(Screen[None]):
                 self.predict_when_paused = False
                 self._open_prediction()
         elif kind == "Started":
+            self.model_ready = True  # built: readable whenever the loop waits
             self._set_status("running")
             steps = event.config.steps
             self.query_one("#loss-chart", Chart).x_range = (0, max(1, steps - 1))
@@ -429,25 +403,23 @@ class TrainScreen(Screen[None]):
     # --- keys ---------------------------------------------------------------------------
 
     def action_pause(self) -> None:
-        if not self.running or self.pause_event is None:
+        if not self.running or self.trainer is None:
             return
         self.paused = not self.paused
         if self.paused:
-            self.pause_event.set()
+            self.trainer.pause(self.run_number)
             self._set_status("paused")
         else:
-            # A reading the prediction view began may still be under way: let it end first
-            # (it takes milliseconds), so the loop never trains a model being read.
-            if self.model_lock.acquire(timeout=5):
-                self.model_lock.release()
+            # A reading the prediction view asked for is answered before the loop goes on:
+            # the training process reads the model only between steps.
             self.loop_waiting = self.predict_when_paused = False
-            self.pause_event.clear()
+            self.trainer.resume(self.run_number)
             self._set_status("running")
 
     def action_predict(self) -> None:
         """p: the model's next-character probabilities for a prompt the learner types. During
         a run it pauses first, and the view opens when the loop has stopped between steps."""
-        if not self.running and self.model is None:
+        if not self.running and not self.model_ready:
             self.notify("Train first (Enter), then see what the model predicts.")
             return
         if not self.running or self.loop_waiting:
@@ -462,14 +434,13 @@ class TrainScreen(Screen[None]):
 
         when = f"after {self.steps_done} step{'s' * (self.steps_done != 1)}"
         when += ", paused" if self.running else ""
-        self.app.push_screen(PredictScreen(self.model, when, self.settings.seed, self.model_lock))
+        if self.trainer is not None:
+            self.app.push_screen(PredictScreen(self.trainer.read, when, self.settings.seed))
 
     def action_stop(self) -> None:
         self.queue.clear()  # an experiment's later runs too
-        if self.running and self.stop_event is not None:
-            self.stop_event.set()
-            if self.pause_event is not None:
-                self.pause_event.clear()
+        if self.running and self.trainer is not None:
+            self.trainer.stop(self.run_number)  # a paused run stops too
             self._set_status("stopping…")
 
     def action_restart(self) -> None:
@@ -509,13 +480,15 @@ class TrainScreen(Screen[None]):
             self.dismiss()
 
     def stop_run(self) -> None:
-        """Stop the run cleanly (the loop checks the event every step) and forget it."""
-        if self.stop_event is not None:
-            self.stop_event.set()
-        if self.pause_event is not None:
-            self.pause_event.clear()
+        """Stop the run cleanly (the loop looks every step) and forget it."""
+        if self.trainer is not None:
+            self.trainer.stop(self.run_number)
         self.running = False
         self.run_number += 1
 
     def on_unmount(self) -> None:
         self.stop_run()
+        if self.trainer is not None:
+            # The process ends within a step; it is waited for away from the interface.
+            threading.Thread(target=self.trainer.close, daemon=True).start()
+            self.trainer = None

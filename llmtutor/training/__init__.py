@@ -13,6 +13,7 @@ from llmtutor.training.loop import (
     Guess,
     Paused,
     Progress,
+    Reading,
     Sample,
     Setup,
     Started,
@@ -20,6 +21,7 @@ from llmtutor.training.loop import (
     build,
     generate,
     predict,
+    read,
     train,
 )
 from llmtutor.training.model import TinyTransformer, TrainConfig, config_for
@@ -35,6 +37,7 @@ __all__ = [
     "Guess",
     "Paused",
     "Progress",
+    "Reading",
     "Sample",
     "Setup",
     "Started",
@@ -51,5 +54,6 @@ __all__ = [
     "generate",
     "get_batch",
     "predict",
+    "read",
     "train",
 ]

@@ -343,6 +343,36 @@ def predict(
     ]
 
 
+@dataclass(frozen=True)
+class Reading:
+    """What a model makes of a prompt: its likeliest next characters, and what it writes after
+    the prompt, greedy and drawn at the temperature (both with the prompt in front)."""
+
+    guesses: tuple[Guess, ...]
+    greedy: str
+    sampled: str
+
+
+def read(
+    model: TinyTransformer,
+    prompt: str,
+    temperature: float,
+    seed: int,
+    *,
+    top: int = 5,
+    write: int = 40,
+) -> Reading:
+    """`predict`'s `top` guesses at `temperature`, then `write` characters greedy and `write`
+    drawn at `temperature` with a CPU generator seeded with `seed`: the prediction view's and
+    `train --plain --predict`'s reading of a model."""
+    guesses = predict(model, prompt, top, temperature)
+    greedy = generate(model, prompt, write)
+    drawn = generate(
+        model, prompt, write, temperature=temperature, generator=torch.Generator().manual_seed(seed)
+    )
+    return Reading(tuple(guesses), greedy, drawn)
+
+
 # --- training ------------------------------------------------------------------------------
 
 

@@ -113,6 +113,22 @@ def wait_until_gone(pid: int, seconds: float) -> None:
         time.sleep(0.05)
 
 
+def training_processes(parent: int) -> list[int]:
+    """The training processes the tutor `parent` started (llmtutor.training_process)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            command = (entry / "cmdline").read_bytes()
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == parent and b"llmtutor.training_process" in command:
+            found.append(int(entry.name))
+    return found
+
+
 def step_of(screen: str) -> int:
     """The step the training screen's figures line shows (-1 if none)."""
     match = re.search(r"step (\d+)/\d+", screen)
@@ -164,12 +180,15 @@ def test_a_signal_stops_a_training_run_and_restores_the_terminal(
     first = term.wait_for(lambda s: "tok/s" in s and step_of(s) >= 0, DEADLINE)
     term.wait_for(lambda s: step_of(s) > step_of(first), DEADLINE)  # the run is live
     pid = term.pid()
+    trainers = training_processes(pid)
+    assert len(trainers) == 1  # the run trains in a process of its own
     os.kill(pid, signal.SIGTERM)
     status, echo = term.ended()  # long before the run would have finished
     assert status == 128 + signal.SIGTERM
     assert echo
     assert term.modes() == RESTORED
     assert "EXITED" in term.screen() and "Loss at each step" not in term.screen()
+    wait_until_gone(trainers[0], DEADLINE)  # and it ends with the tutor
 
 
 @pytest.mark.parametrize("screen", ["lesson", "training"])
@@ -189,8 +208,12 @@ def test_a_closed_terminal_ends_the_tutor_and_keeps_the_step(
         first = term.wait_for(lambda s: "tok/s" in s and step_of(s) >= 0, DEADLINE)
         term.wait_for(lambda s: step_of(s) > step_of(first), DEADLINE)  # drawing as it runs
     pid = term.pid()
+    trainers = training_processes(pid)
+    assert len(trainers) == (screen == "training")
     term.close()  # tmux closes the pane's terminal and hangs it up
     wait_until_gone(pid, DEADLINE)
+    for trainer in trainers:  # the training process, if any, ends with the tutor
+        wait_until_gone(trainer, DEADLINE)
     if screen == "lesson":  # saved as it ended: its watchdog, had it hung, would not have
         progress, notice = load_progress(state_dir)
         assert notice is None
