@@ -88,8 +88,8 @@ class TrainingProcess:
         raises: a failure to start reaches `deliver` as an Exception for `run`."""
         try:
             with self._state_lock:
-                if self._running is not None:
-                    self._send(("stop", self._running))
+                if self._running is not None:  # (lost if the child has just died: no matter)
+                    self._send_quietly(("stop", self._running))
                 self._slot.release()
                 self._slot = training_slot()  # llmtutor serve: a limit on runs, over all tabs
                 self._running = run
