@@ -4,7 +4,8 @@
 
 1. Speed: the same 500 steps three ways in one process, back to back — the source's loop
    (reference), llmtutor's loop headless, and llmtutor's loop inside the app (the training
-   screen driven by Textual's pilot, headless). Steps/s and ratios against the reference.
+   screen driven by Textual's pilot, headless; the screen trains in a process of its own,
+   which LLMTUTOR_TORCH_THREADS gives its threads). Steps/s and ratios against the reference.
    The reference and headless loops run with the app's thread count and with all cores.
    Medians of --repeat interleaved rounds (3), each begun on a quiet machine; the share of
    the machine other processes took is reported (benchmarks/load.py).
