@@ -10,7 +10,9 @@ a fresh child process that does one thing and exits, so none inherits another's 
   home screen (highlight it, Enter), presses → to its last step, and goes back (q); it must
   never import torch (checked in the child: `"torch" not in sys.modules`);
 - "train": the app opened on the training screen with `RunSettings(steps=500, device="cpu")`
-  and started at once (as `llmtutor train` does), until `screen.status == "finished"`;
+  and started at once (as `llmtutor train` does), until `screen.status == "finished"`; the
+  run trains in a process of its own, whose peak (VmHWM, read from /proc: Linux only) is
+  reported beside the app's;
 - for reference: `import textual.app` alone, and `import torch` alone.
 """
 
@@ -76,6 +78,11 @@ CHILDREN = {
                     assert time.monotonic() < deadline, f"status stayed {screen.status!r}"
                     await asyncio.sleep(0.05)
                 RESULT["seconds"] = round(screen.finished.elapsed_s, 1)
+                # The run trains in a process of its own: its peak, before the screen ends it.
+                assert screen.trainer is not None and screen.trainer.pid is not None
+                with open(f"/proc/{screen.trainer.pid}/status") as status:
+                    peak = next(line for line in status if line.startswith("VmHWM:"))
+                RESULT["training process peak MiB"] = round(int(peak.split()[1]) / 1024, 1)
 
         asyncio.run(train())
     """,
