@@ -6,8 +6,8 @@ back and forth with the interface's thread, which draws the chart while the run 
 inside the app was measured at 0.72× the loop's speed alone. Here the loop has its own
 interpreter, on its own core, and the interface only reads the events it sends.
 
-This module imports no torch: the parent's side runs in the interface's thread, and torch is
-imported where events are unpickled, in the thread that reads them, or in the child.
+This module imports no torch, and neither does the parent: the events are plain data
+(llmtutor.run_types), and torch is imported by the child alone.
 
     parent (the app)                          child (python -m llmtutor.training_process)
     TrainingProcess.run(n, settings)  ──▶     trains run n, sends each event as it comes
@@ -37,13 +37,11 @@ from collections import deque
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
 from llmtutor.learners import TrainingSlot, training_slot
 from llmtutor.run_settings import RunSettings
-
-if TYPE_CHECKING:
-    from llmtutor.training import Reading
+from llmtutor.run_types import Finished, Reading
 
 READ_TIMEOUT_S = 60.0  # longest a reading of the model is waited for
 CLOSE_WAIT_S = 2.0  # how long a closing child has to end before it is killed
@@ -219,7 +217,7 @@ class TrainingProcess:
             kind = message[0]
             if kind == "event":
                 _, run, event = message
-                if type(event).__name__ == "Finished":
+                if isinstance(event, Finished):
                     self._end_run(run)
                 self._deliver(run, event)
             elif kind == "failed":

@@ -82,13 +82,34 @@ def test_the_command_collects_no_garbage_while_starting_and_does_after() -> None
     assert "llmtutor.launch" in loaded
 
 
-def test_the_training_screen_and_its_process_client_import_no_torch() -> None:
-    # The interface starts the training process from its own thread: torch is imported by
-    # the child, and in the parent only where the child's events are unpickled.
+def test_training_in_the_app_and_reading_the_model_never_import_torch_in_the_app() -> None:
+    # The run trains in a process of its own, which alone imports torch: the app unpickles
+    # its events (plain data, llmtutor.run_types) and the prediction view's readings.
     loaded = modules_after(
         """
-        import llmtutor.app.train, llmtutor.app.predict, llmtutor.training_process
+        import asyncio, sys, time
+        from llmtutor.app import RunSettings, create_app
+        from llmtutor.app.predict import PredictScreen
+        from llmtutor.curriculum import load_catalog
+
+        async def main():
+            settings = RunSettings(steps=30, device="cpu")
+            app = create_app(load_catalog(run=False), train=settings, start_training=True)
+            async with app.run_test(size=(80, 24)) as pilot:
+                screen = app.screen
+                deadline = time.monotonic() + 90
+                while screen.status != "finished":
+                    assert time.monotonic() < deadline, screen.status
+                    await pilot.pause(0.05)
+                await pilot.press("p")
+                view = app.screen
+                assert isinstance(view, PredictScreen)
+                while "(temperature 1)" not in str(view.query_one("#predict-guesses").render()):
+                    assert time.monotonic() < deadline
+                    await pilot.pause(0.05)
+
+        asyncio.run(main())
         """
     )
-    assert "llmtutor.training_process" in loaded
+    assert "llmtutor.training_process" in loaded and "llmtutor.run_types" in loaded
     assert "torch" not in loaded

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual import work
@@ -24,13 +24,11 @@ from textual.widgets import Input, Label, Static
 from llmtutor.engine.live_run import PARAGRAPH
 from llmtutor.render.predictions import guesses_table
 from llmtutor.render.timeline import shown_text
+from llmtutor.run_types import VOCAB, Reading, unknown_characters
 from llmtutor.safe_text import excerpt, visible
 
-if TYPE_CHECKING:
-    from llmtutor.training import Reading
-
 # (prompt, temperature, seed, characters to write) → the model's reading: training.read's
-Reader = Callable[[str, float, int, int], "Reading"]
+Reader = Callable[[str, float, int, int], Reading]
 
 DEFAULT_PROMPT = PARAGRAPH[:18]  # "the quick brown fo"
 WRITE = 40  # characters written after the prompt, greedy and sampled
@@ -103,8 +101,6 @@ class PredictScreen(ModalScreen[None]):
         self.dismiss(None)
 
     def _ask(self) -> None:
-        from llmtutor.training.data import VOCAB, unknown_characters
-
         prompt = self.query_one("#predict-prompt", Input).value
         problem = ""
         try:

@@ -1,26 +1,17 @@
 """The training text, its character vocabulary, and random batches of (inputs, targets).
 
-The text is the source's: one short paragraph repeated (llmtutor.engine.live_run, which
-the lesson's figures come from too). Each character is a token, so the vocabulary is the
-sorted set of characters in the text.
+The text and its vocabulary are defined in llmtutor.run_types (no torch there: the interface
+checks a prompt's characters with them) and re-exported here; this module turns them into
+tensors.
 """
 
 from __future__ import annotations
 
 import torch
 
-from llmtutor.engine.live_run import PARAGRAPH, REPEATS
+from llmtutor.run_types import CHAR_IDS, TEXT, VOCAB, VOCAB_SIZE, unknown_characters
 
-TEXT = PARAGRAPH * REPEATS  # repeated so there is enough to sample from; the model memorises it
-
-VOCAB: tuple[str, ...] = tuple(sorted(set(TEXT)))  # (' ', '.', 'a', 'b', …): 28 characters
-VOCAB_SIZE = len(VOCAB)
-_CHAR_TO_ID = {char: i for i, char in enumerate(VOCAB)}
-
-
-def unknown_characters(text: str) -> list[str]:
-    """The characters of `text` that are not in the vocabulary (in order, without repeats)."""
-    return list(dict.fromkeys(char for char in text if char not in _CHAR_TO_ID))
+__all__ = ["TEXT", "VOCAB", "VOCAB_SIZE", "decode", "encode", "get_batch", "unknown_characters"]
 
 
 def encode(text: str) -> torch.Tensor:
@@ -28,7 +19,7 @@ def encode(text: str) -> torch.Tensor:
     missing = unknown_characters(text)
     if missing:
         raise ValueError(f"characters not in the vocabulary: {''.join(missing)!r}")
-    return torch.tensor([_CHAR_TO_ID[char] for char in text], dtype=torch.long)
+    return torch.tensor([CHAR_IDS[char] for char in text], dtype=torch.long)
 
 
 def decode(ids: torch.Tensor | list[int]) -> str:

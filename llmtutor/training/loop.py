@@ -24,84 +24,28 @@ from types import EllipsisType
 import torch
 import torch.nn.functional as F
 
+from llmtutor.run_types import (
+    Diverged,
+    Event,
+    Finished,
+    Guess,
+    Paused,
+    Progress,
+    Reading,
+    Sample,
+    Started,
+    TrainConfig,
+    WatchedParameter,
+)
 from llmtutor.training.data import TEXT, VOCAB_SIZE, decode, encode, get_batch
 from llmtutor.training.device import choose_device, describe
-from llmtutor.training.model import TinyTransformer, TrainConfig
+from llmtutor.training.model import TinyTransformer
 
 PAUSE_POLL_S = 0.05  # while paused, how often the loop looks whether it may go on
 
 
-# --- events --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class WatchedParameter:
-    """One scalar weight followed through a step (only on reported steps)."""
-
-    name: str  # the parameter, e.g. "head.weight"
-    index: int  # flat index into it
-    value: float  # after this step's update
-    grad: float  # its gradient this step
-    m: float | None  # Adam's exp_avg (running mean of gradients) after the step; None for SGD
-    v: float | None  # Adam's exp_avg_sq (running mean of squared gradients); None for SGD
-    update: float  # value before − value after the step
-
-
-@dataclass(frozen=True)
-class Started:
-    device_description: str  # e.g. "CPU (2 threads)"
-    parameters: int  # how many numbers the model learns
-    config: TrainConfig
-
-
-@dataclass(frozen=True)
-class Progress:
-    step: int  # 0-based: the step just taken
-    total: int  # config.steps
-    loss: float  # this step's batch loss (before its update)
-    perplexity: float  # e^loss
-    lr: float  # learning rate used
-    tokens_per_s: float  # training speed since the previous report
-    elapsed_s: float  # training time so far (pauses and samples excluded)
-    watch: WatchedParameter | None
-    # Gradient health: the gradient's norm over each part of the model, input side first
-    # ("embeddings", "block 1", …, "head"), and the step's update relative to the weights,
-    # ‖w_after − w_before‖ ÷ ‖w_before‖ over every weight.
-    grad_norms: tuple[tuple[str, float], ...] = ()
-    update_ratio: float | None = None
-
-
-@dataclass(frozen=True)
-class Sample:
-    step: int  # generated after this step's update
-    text: str  # greedy, prompt included
-    loss: float = math.nan  # this step's batch loss (before its update), as Progress reports it
-
-
-@dataclass(frozen=True)
-class Paused:
-    """The loop has stopped between steps and waits: nothing touches the model until it goes
-    on, so the model may be read (predictions) until the pause is cleared."""
-
-    steps_done: int
-
-
-@dataclass(frozen=True)
-class Diverged:
-    step: int  # the reported step where the loss was first seen not finite
-    loss: float  # nan or inf
-
-
-@dataclass(frozen=True)
-class Finished:
-    steps_done: int
-    final_loss: float  # the last step's loss (nan if no step ran)
-    text: str  # greedy text from the prompt ("" after divergence)
-    elapsed_s: float  # training time (pauses and samples excluded)
-    stopped_early: bool  # ended before config.steps: the stop event, or divergence
-
-
-Event = Started | Progress | Sample | Paused | Diverged | Finished
+# Events, TrainConfig, Guess and Reading are plain data, defined in llmtutor.run_types (no
+# torch: the interface unpickles them) and imported above.
 
 
 # --- setting up ----------------------------------------------------------------------------
@@ -308,15 +252,6 @@ def generate(
     return decode(ids[0])
 
 
-@dataclass(frozen=True)
-class Guess:
-    """One candidate next character: its probability, and the loss it would cost."""
-
-    char: str
-    probability: float  # softmax(logits ÷ temperature) for this character
-    loss: float  # −ln p: the cross-entropy if this character came next
-
-
 @torch.no_grad()
 def predict(
     model: TinyTransformer, prompt: str, top: int = 5, temperature: float = 1.0
@@ -341,16 +276,6 @@ def predict(
         Guess(decode([int(i)]), float(p), -math.log(float(p)) if p > 0 else math.inf)
         for p, i in zip(values.tolist(), indices.tolist(), strict=True)
     ]
-
-
-@dataclass(frozen=True)
-class Reading:
-    """What a model makes of a prompt: its likeliest next characters, and what it writes after
-    the prompt, greedy and drawn at the temperature (both with the prompt in front)."""
-
-    guesses: tuple[Guess, ...]
-    greedy: str
-    sampled: str
 
 
 def read(

@@ -12,77 +12,15 @@ model, so the same seed gives the same starting weights (see `TinyTransformer.__
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
 from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from llmtutor.engine.live_run import LAYERS, PROMPT, SAMPLE_EVERY, WIDTH
-from llmtutor.run_settings import OPTIMIZERS, SCHEDULES, RunSettings
-from llmtutor.training.data import VOCAB_SIZE, unknown_characters
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    # the run
-    steps: int = 500  # optimizer steps (one batch each)
-    batch_size: int = 16  # sequences per batch
-    seq_len: int = 32  # characters per sequence: the context the model learns from
-    lr: float = 1e-3  # learning rate: the peak of a schedule (constant in the source)
-    seed: int = 42  # seeds the weights and the batches: same seed, same run
-    optimizer: str = "adam"  # "adam" (the source's) or "sgd" (plain, no momentum)
-    schedule: str = "constant"  # or "cosine": linear warmup, then cosine decay to lr_min
-    warmup: int = 0  # steps of linear warmup (cosine only)
-    lr_min: float = 0.0  # where the cosine decay ends
-    bias_correction: bool = True  # Adam's m̂, v̂; False: m and v as they are (an experiment)
-    # the model
-    d_model: int = WIDTH  # width of every token's vector
-    n_heads: int = 2  # attention heads per layer (d_model must divide by it)
-    n_layers: int = LAYERS  # transformer layers
-    residual: bool = True  # False: each layer without its two skip connections
-    d_ff: int = 128  # hidden width of each layer's feed-forward network
-    max_len: int = 128  # positions the position embedding knows
-    # where and how it reports
-    device: str = "auto"  # "auto" (CUDA, then MPS, then CPU), "cpu", "cuda" or "mps"
-    report_every: int = 10  # a Progress event every this many steps (and at the first and last)
-    sample_every: int = SAMPLE_EVERY  # a Sample (greedy text) every this many steps; 0 for none
-    generate_len: int = 80  # characters generated after the prompt
-    prompt: str = PROMPT  # where generated text starts
-    watch: tuple[str, int] | None = ("head.weight", 0)  # (parameter name, flat index) or None
-
-    def __post_init__(self) -> None:
-        problems = []
-        if self.steps < 0:
-            problems.append("steps must be 0 or more")
-        for name in ("batch_size", "seq_len", "d_model", "n_heads", "n_layers", "d_ff"):
-            if getattr(self, name) < 1:
-                problems.append(f"{name} must be at least 1")
-        if self.max_len < self.seq_len:
-            problems.append(f"seq_len ({self.seq_len}) cannot exceed max_len ({self.max_len})")
-        if self.n_heads >= 1 and self.d_model % self.n_heads:
-            problems.append(f"d_model ({self.d_model}) must divide by n_heads ({self.n_heads})")
-        if not self.lr > 0:
-            problems.append("lr must be positive")
-        if self.optimizer not in OPTIMIZERS:
-            problems.append(f"optimizer must be one of {', '.join(OPTIMIZERS)}")
-        if self.schedule not in SCHEDULES:
-            problems.append(f"schedule must be one of {', '.join(SCHEDULES)}")
-        elif self.schedule == "cosine" and not 0 <= self.warmup < max(self.steps, 1):
-            problems.append("warmup must be 0 or more and less than steps")
-        if not 0 <= self.lr_min <= self.lr:
-            problems.append("lr_min must be between 0 and lr")
-        if self.report_every < 1:
-            problems.append("report_every must be at least 1")
-        if self.sample_every < 0 or self.generate_len < 0:
-            problems.append("sample_every and generate_len cannot be negative")
-        if not self.prompt:
-            problems.append("prompt cannot be empty")
-        elif missing := unknown_characters(self.prompt):
-            problems.append(f"prompt has characters the model never saw: {''.join(missing)!r}")
-        if problems:
-            raise ValueError("; ".join(problems))
+from llmtutor.run_settings import RunSettings
+from llmtutor.run_types import TrainConfig
+from llmtutor.training.data import VOCAB_SIZE
 
 
 class Block(nn.Module):
