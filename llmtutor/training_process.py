@@ -9,7 +9,7 @@ interpreter, on its own core, and the interface only reads the events it sends.
 This module imports no torch, and neither does the parent: the events are plain data
 (llmtutor.run_types), and torch is imported by the child alone.
 
-    parent (the app)                          child (python -m llmtutor.training_process)
+    parent (the app)                          child (main(), in a fresh interpreter)
     TrainingProcess.run(n, settings)  ──▶     trains run n, sends each event as it comes
     .stop(n) .pause(n) .resume(n)     ──▶     read at once by a listening thread
     .read(prompt, t, seed)            ──▶     answered only while the loop waits (paused, or
@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import os
 import queue
 import signal
 import socket
@@ -47,6 +46,15 @@ READ_TIMEOUT_S = 60.0  # longest a reading of the model is waited for
 CLOSE_WAIT_S = 2.0  # how long a closing child has to end before it is killed
 
 Deliver = Callable[[int, object], None]  # (run number, event or Exception)
+
+# The child's start: the same interpreter, without the working folder on its path (-P: a
+# learner's torch.py there must not shadow torch), and with this llmtutor's folder last on it,
+# so it finds the llmtutor the app runs even when that one is not installed, while the
+# standard library and the installed packages still come first.
+CHILD = (
+    "import sys; sys.path.append(sys.argv[2]); "
+    "from llmtutor.training_process import main; main(sys.argv[1:2])"
+)
 
 
 class TrainingProcess:
@@ -147,21 +155,16 @@ class TrainingProcess:
                 raise RuntimeError("the training process was closed")
             ours, theirs = socket.socketpair()
             package_root = str(Path(__file__).resolve().parents[2])
-            env = dict(os.environ)
-            env["PYTHONPATH"] = os.pathsep.join(
-                [package_root, *filter(None, [env.get("PYTHONPATH")])]
-            )
             if self._errors is not None:
                 self._errors.close()  # an earlier child's, which has ended
             self._errors = tempfile.TemporaryFile()  # noqa: SIM115 (read if the child dies)
             try:
                 self._process = subprocess.Popen(
-                    [sys.executable, "-m", "llmtutor.training_process", str(theirs.fileno())],
+                    [sys.executable, "-P", "-c", CHILD, str(theirs.fileno()), package_root],
                     pass_fds=(theirs.fileno(),),
                     stdin=subprocess.DEVNULL,
                     stdout=subprocess.DEVNULL,
                     stderr=self._errors,
-                    env=env,
                     start_new_session=True,  # terminal signals are the interface's to handle
                 )
             finally:

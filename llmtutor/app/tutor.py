@@ -255,8 +255,8 @@ class TutorApp(App[None]):
 
     def open_experiment(self, experiment: Experiment, quit_on_close: bool = False) -> None:
         """Show a lesson's experiment on the training screen: its text, then, from Enter,
-        each of its runs, one after another, kept on the chart. (The training screen
-        imports torch only when a run starts.)"""
+        each of its runs, one after another, kept on the chart. (The runs train in a process
+        of their own, started at the first run: torch is imported there, never here.)"""
         from llmtutor.app.train import TrainScreen
 
         if isinstance(self.screen, TrainScreen):  # one run at a time, on one screen

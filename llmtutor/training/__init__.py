@@ -1,7 +1,8 @@
 """Training a tiny transformer for real, with torch. Nothing here knows about the interface.
 
-Importing this package imports torch (seconds): the app imports it only when a training
-screen opens, never on its way to the home screen.
+Importing this package imports torch (seconds). The app never imports it: its training
+screen trains in a process of its own (llmtutor.training_process), which does, and reads the
+events it sends as plain data (llmtutor.run_types, re-exported here).
 """
 
 from llmtutor.training.data import TEXT, VOCAB, VOCAB_SIZE, decode, encode, get_batch

@@ -10,6 +10,7 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import torch
@@ -153,3 +154,22 @@ def test_closing_ends_the_child_mid_run(process: tuple[TrainingProcess, Inbox]) 
     closer.start()
     closer.join(WAIT_S)
     assert not trainer.alive
+
+
+def test_the_child_ignores_the_working_folder_of_the_learner(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A learner's own torch.py (or queue.py) in the folder they started the tutor from must
+    not stand in for the real one in the training process."""
+    for name in ("torch.py", "queue.py"):
+        (tmp_path / name).write_text("raise SystemExit('the wrong module was imported')\n")
+    monkeypatch.chdir(tmp_path)
+    inbox = Inbox()
+    trainer = TrainingProcess(inbox)
+    try:
+        trainer.run(1, RunSettings(steps=5, device="cpu"))
+        finished = inbox.until((Finished, Exception))[-1]
+        assert isinstance(finished, Finished), finished
+        assert finished.steps_done == 5
+    finally:
+        trainer.close()
