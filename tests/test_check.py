@@ -514,6 +514,22 @@ def test_the_docs_exercise_reference_is_up_to_date() -> None:
     assert part == exercise_reference()
 
 
+def test_the_exercise_reference_says_exactly_these_names_only_where_they_are_fixed() -> None:
+    from llmtutor.engine.exercises import EXERCISES
+
+    # The autograd exercise's two article graphs name their nodes differently (h, a, … and
+    # p, q, …), so what it returns cannot be "exactly these names".
+    first, shared = EXERCISES["autograd"].article[:2]
+    assert {node["name"] for node in first["nodes"]} != {n["name"] for n in shared["nodes"]}
+    sections = {
+        section.partition("`")[0]: section for section in exercise_reference().split("### `")[1:]
+    }
+    assert "whose names depend on its inputs" in sections["autograd"]
+    assert "exactly these names" not in sections["autograd"]
+    for name in ("loss", "backprop", "gradient-descent", "adam", "adamw", "softmax-gradient"):
+        assert "It returns a dict with exactly these names:" in sections[name], name
+
+
 def test_the_docs_example_lesson_passes_check(tmp_path: Path) -> None:
     text = DOC.read_text(encoding="utf-8")
     example = re.search(r"<!-- example-lesson[^>]*-->\n```toml\n(.*?)```", text, re.DOTALL)

@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from llmtutor.engine import COMPUTATIONS, Computation, InputSpec, InputValue, fmt
 from llmtutor.engine.facts import SHOWN_IN
 from llmtutor.engine.inputs import LIMIT
 from llmtutor.engine.trace import Quantity
+
+if TYPE_CHECKING:
+    from llmtutor.engine.exercises import Check
 
 BEGIN = "<!-- BEGIN GENERATED: computation reference (python -m llmtutor.curriculum.reference) -->"
 END = "<!-- END GENERATED: computation reference -->"
@@ -73,10 +77,16 @@ def exercise_reference() -> str:
         signature = f"{math.function}({', '.join(math.parameters)})"
         lines = [f"### `{math.name}`", "", f"The learner writes `{signature}`."]
         if math.returns == "dict":
-            keys = ", ".join(
-                f"`{key}`" for key in dict.fromkeys(n.partition("[")[0] for n in check.checked)
-            )
-            lines += [f"It returns a dict with exactly these names: {keys}."]
+            keys = ", ".join(f"`{key}`" for key in _names(check))
+            # An exercise whose names follow its inputs (autograd's: one per node of the
+            # graph it is given) is told apart on the sets the checker itself draws.
+            if all(_names(math.compute(s)) == _names(check) for s in math.input_sets(20)):
+                lines += [f"It returns a dict with exactly these names: {keys}."]
+            else:
+                lines += [
+                    "It returns a dict whose names depend on its inputs; "
+                    f"on the first input set: {keys}."
+                ]
         else:
             lines += ["Each call returns one number. The values checked:"]
         lines += ["", "| checked value | topic (hint) | formula |", "| --- | --- | --- |"]
@@ -100,6 +110,12 @@ def exercise_reference() -> str:
                 lines.append(f"- `{mistake}`: on some inputs only")
         sections.append("\n".join(lines) + "\n")
     return "\n".join(sections)
+
+
+def _names(check: Check) -> list[str]:
+    """The names a dict exercise returns for one input set, in order ("losses[0]" is
+    "losses")."""
+    return list(dict.fromkeys(name.partition("[")[0] for name in check.checked))
 
 
 def _formula(quantity: Quantity) -> str:
