@@ -389,3 +389,32 @@ async def test_a_lesson_file_without_the_maps_start_inputs_keeps_the_start_fixed
         await pilot.press("space")  # stepping the race still works
         await pilot.pause()
         assert lesson(app).race is not None and lesson(app).race.shown == 1
+
+
+@synchronously
+async def test_the_pytorch_panel_marks_a_chaotic_value_and_says_why() -> None:
+    """GD on the minima map at lr 0.97 with these settings is chaotic: torch's L at the end
+    and the engine's differ in the second digit, and so does torch's own once its inputs are
+    nudged. The panel marks it ≈, not ✗, and says why."""
+    from llmtutor.app.torch_panel import TorchPanel
+
+    values: dict[str, InputValue] = {"lr": 0.97, "noise": 2.5, "momentum": 0.9}
+    app = lesson_app(step=5, values=values)  # "A shallow minimum beside a deeper one"
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("t")
+        panel = app.screen.query_one(TorchPanel)
+        await wait_for(pilot, lambda: panel.result is not None, "torch's run", 120.0)
+        await pilot.pause()
+        result, trace = panel.result, lesson(app).trace
+        name = "minima_gd_L_end"
+        assert abs(result.values[name] - trace.value(name)) > 1e-3  # they do differ
+        rows = {
+            line.split()[-1]: line
+            for line in panel.lines.text.splitlines()
+            if line.startswith(("L end", "L₀", "w1"))
+        }
+        text = " ".join(panel.lines.text.split())
+        assert "≈" in rows and "✓" in rows and "✗" not in rows, panel.lines.text
+        assert "L end GD" in rows["≈"]
+        assert "≈ the two differ, and so does torch from itself" in text
+        assert f"L end GD becomes {fmt(result.nudged[name])}." in text

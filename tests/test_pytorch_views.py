@@ -227,3 +227,51 @@ def test_importing_the_app_does_not_import_torch_or_this_package() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
     )
     assert result.stdout.split() == ["False", "False", "True"]
+
+
+# -- values no two computations could agree on ----------------------------------------------
+
+# SGD at lr 2.5 on the sharp map (noise 1) is chaotic: autograd's gradient and the engine's
+# hand-written one differ in the last digit (about 1e-12 by step 25), and the paths part.
+CHAOTIC = {"lr": 2.5, "noise": 1.0}
+
+
+def test_a_chaotic_value_is_sensitive_not_wrong() -> None:
+    computation = COMPUTATIONS["landscape"]
+    trace = computation.run(CHAOTIC)
+    result = run_view("landscape", CHAOTIC, trace)
+    name = "sharp_sgd_w1_end"
+    engine = trace.value(name)
+    assert not math.isclose(result.values[name], engine, rel_tol=1e-3)  # far apart
+    assert result.verdict(name, engine) == "sensitive"
+    assert not math.isclose(result.nudged[name], result.values[name], rel_tol=1e-3)
+    # The engine's own path is as sensitive: its start moved by one part in 10¹² ends far off.
+    moved = computation.run({**CHAOTIC, "sharp_w1": 1.4 * (1 - 1e-12)})
+    assert not math.isclose(moved.value(name), engine, rel_tol=1e-3)
+    # Only the values that differ were run again; every other one is the same.
+    assert set(result.nudged) == {name}
+    others = [key for key in result.values if key != name]
+    assert {result.verdict(key, trace.value(key)) for key in others} == {"same"}
+
+
+def test_a_wrong_value_on_a_steady_path_stays_wrong() -> None:
+    # The engine's trace for other inputs stands in for an engine that computes wrongly.
+    computation = COMPUTATIONS["toy_network"]
+    wrong = computation.run({"w1": 0.7})
+    result = run_view("toy_network", {}, wrong)
+    assert result.nudged, "a disagreement runs torch again, nudged"
+    for name in ("L", "dL_dw1", "w1_new"):
+        assert result.verdict(name, wrong.value(name)) == "differs", name
+        assert math.isclose(result.nudged[name], result.values[name], rel_tol=1e-9)
+
+
+def test_nothing_is_run_twice_when_torch_and_the_engine_agree() -> None:
+    trace = COMPUTATIONS["landscape"].run({})
+    assert run_view("landscape", {}, trace).nudged == {}
+
+
+def test_agreement_treats_two_nans_as_the_same() -> None:
+    assert views.agrees(math.nan, math.nan)
+    assert not views.agrees(math.nan, 1.0)
+    assert views.agrees(math.inf, math.inf)
+    assert not views.agrees(1.0, 1.0 + 1e-5)

@@ -3,7 +3,6 @@ the lesson's current inputs, and its numbers beside the engine's."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -15,9 +14,8 @@ from llmtutor.app.widgets import ScrollingDrawing
 from llmtutor.engine import Trace, fmt
 from llmtutor.safe_text import visible
 
-
-def agrees(torch_value: float, engine_value: float) -> bool:
-    return math.isclose(torch_value, engine_value, rel_tol=1e-6, abs_tol=1e-9)
+# How each value compares (ViewResult.verdict): the mark and its style.
+MARKS = {"same": ("✓", "green"), "sensitive": ("≈", "bold yellow"), "differs": ("✗", "bold red")}
 
 
 class TorchPanel(ScrollingDrawing):
@@ -54,20 +52,41 @@ class TorchPanel(ScrollingDrawing):
         table.add_column("engine", justify="right")
         table.add_column("")
         names = [name for name in revealed if name in self.result.values and name in trace]
+        sensitive = []
         for name in names:
             torch_value, engine_value = self.result.values[name], trace.value(name)
-            same = agrees(torch_value, engine_value)
+            verdict = self.result.verdict(name, engine_value)
+            if verdict == "sensitive":
+                sensitive.append(name)
+            mark, style = MARKS[verdict]
             table.add_row(
                 Text(trace[name].symbol),  # a string in a table would be read as markup
                 fmt(torch_value),
                 fmt(engine_value),
-                Text("✓", style="green") if same else Text("✗", style="bold red"),
+                Text(mark, style=style),
             )
         header = Text(
             f"ran in {self.result.seconds * 1000:.0f} ms with the lesson's inputs", style="dim"
         )
         if not names:
             header.append("\nIts values appear here as the steps reveal them.")
+        parts: list[RenderableType] = [header, table]
+        if sensitive:
+            parts.append(self._sensitive_note(sensitive[0], trace))
         # Wrapped, not cut: the panel shares the screen with the lesson and is often narrow.
         code = Syntax(self.result.code, "python", theme="ansi_dark", word_wrap=True)
-        self._show(Group(header, table, Text(""), code))
+        self._show(Group(*parts, Text(""), code))
+
+    def _sensitive_note(self, name: str, trace: Trace) -> Text:
+        """Why ≈ and not ✗: torch disagrees with itself once its inputs are nudged."""
+        note = Text.assemble(
+            ("≈", "bold yellow"),
+            " the two differ, and so does torch from itself: nudge every real-valued input by "
+            "one part in 10¹² and its ",
+            Text(trace[name].symbol),
+            f" becomes {fmt(self.result.nudged[name])}. This path magnifies tiny differences, "
+            "so the last-digit differences between torch's arithmetic and the engine's grow "
+            "as large: these digits cannot be compared.",
+        )
+        note.stylize("italic", 1)
+        return note

@@ -3,6 +3,6 @@
 Importing this package imports torch (slow), so the app imports it lazily, in a worker.
 """
 
-from llmtutor.pytorch.views import VIEWS, View, ViewResult, inputs, run_view
+from llmtutor.pytorch.views import NUDGE, VIEWS, View, ViewResult, agrees, inputs, run_view
 
-__all__ = ["VIEWS", "View", "ViewResult", "inputs", "run_view"]
+__all__ = ["NUDGE", "VIEWS", "View", "ViewResult", "agrees", "inputs", "run_view"]

@@ -18,7 +18,7 @@ import math
 import textwrap
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -551,11 +551,37 @@ class View:
     code: str  # the function's source, as the learner reads it
 
 
+# How far run_view moves every number the learner typed to see whether a value torch and the
+# engine disagree on is one that no two computations could agree on: one part in 10¹², far
+# below any input a learner types and far above a double's rounding (about 1e-16).
+NUDGE = 1e-12
+
+
+def agrees(torch_value: float, engine_value: float) -> bool:
+    """The same number, to the panel's tolerance (both NaN counts as the same)."""
+    if math.isnan(torch_value) and math.isnan(engine_value):
+        return True
+    return math.isclose(torch_value, engine_value, rel_tol=1e-6, abs_tol=1e-9)
+
+
 @dataclass(frozen=True)
 class ViewResult:
     code: str  # the source of the function that ran
     values: dict[str, float]  # what it computed, by the engine's quantity names
     seconds: float  # how long it took
+    # For each value torch and the engine disagree on: torch's own value when every
+    # number the learner typed is nudged by NUDGE (toward zero). A chaotic path moves it as
+    # far as the disagreement; a wrong formula would not.
+    nudged: dict[str, float] = field(default_factory=dict)
+
+    def verdict(self, name: str, engine_value: float) -> str:
+        """ "same"; "sensitive": they differ, but so does torch from itself once its inputs
+        are nudged, so these digits cannot be compared; or "differs"."""
+        if agrees(self.values[name], engine_value):
+            return "same"
+        if name in self.nudged and not agrees(self.values[name], self.nudged[name]):
+            return "sensitive"
+        return "differs"
 
 
 def inputs(name: str, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -631,6 +657,27 @@ def run_view(computation_name: str, values: Mapping[str, Any], trace: Trace) -> 
     view = VIEWS[computation_name]
     kwargs = view.arguments(values, trace)
     start = time.perf_counter()
-    result = view.function(**kwargs)
+    result = {key: float(value) for key, value in view.function(**kwargs).items()}
     seconds = time.perf_counter() - start
-    return ViewResult(view.code, {key: float(value) for key, value in result.items()}, seconds)
+    differing = [
+        key for key, value in result.items() if key in trace and not agrees(value, trace.value(key))
+    ]
+    nudged: dict[str, float] = {}
+    if differing:  # run again, every typed number nudged: only then, as it doubles the time
+        moved = {key: _nudge(value) for key, value in inputs(computation_name, values).items()}
+        try:
+            again = view.function(**view.arguments(moved, trace))
+        except Exception:  # a nudged input torch refuses: no word on sensitivity, then
+            again = {}
+        nudged = {key: float(again[key]) for key in differing if key in again}
+    return ViewResult(view.code, result, seconds, nudged)
+
+
+def _nudge(value: Any) -> Any:
+    """A typed number moved by NUDGE toward zero (so it stays inside any bound |x| < b and
+    keeps its sign); a tuple of them, each; anything else (a count, a seed, a name) as it is."""
+    if isinstance(value, tuple):
+        return tuple(_nudge(item) for item in value)
+    if isinstance(value, float):
+        return value * (1 - NUDGE)
+    return value
