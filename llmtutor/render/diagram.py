@@ -8,6 +8,7 @@ has not revealed yet show a dot, so the picture fills in as the learner steps.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
+from itertools import pairwise
 
 from rich.text import Text
 
@@ -146,8 +147,27 @@ def toy_network(
 
 # The autograd lesson's graph: one line per recorded node, in the order the forward pass ran
 # them, with the gradient each receives as backward() walks back up; the leaves below.
-_GRAPH_COLUMNS = (10, 24, 38, 49)  # node, backward function, value, gradient
+_GRAPH_COLUMNS = (10, 24, 38, 49, 61)  # node, backward function, value, gradient, "↑ backward"
 _WRITTEN = {"mul": "{0}·{1}", "add": "{0}+{1}", "sub": "{0}−{1}", "pow": "{0}²"}
+_BACKWARD = "↑ backward"
+_GRAD_LABEL = "{0}.grad "  # before a leaf's gradient: "w1.grad "
+_LEAF_PITCH = 17  # columns from one leaf to the next when the leaves share a line
+
+
+def _graph_columns(widths: list[int], room: int) -> list[int]:
+    """Where the graph's columns start. The usual columns wherever the text of each fits
+    with two cells to spare (the lesson's own inputs); else each column starts two cells,
+    then one cell past the widest text of the column before it, the first of these that
+    fits in `room`. `widths`: the widest text of each column but the last."""
+    usual = [after - before for before, after in pairwise(_GRAPH_COLUMNS)]
+    columns: list[int] = []
+    for at_least, gap in ((usual, 2), (usual, 1), ([0] * len(usual), 1)):
+        columns = [_GRAPH_COLUMNS[0]]
+        for step, widest in zip(at_least, widths, strict=True):
+            columns.append(columns[-1] + max(step, widest + gap))
+        if columns[-1] + len(_BACKWARD) <= room:
+            break
+    return columns
 
 
 def autograd_graph(
@@ -157,32 +177,70 @@ def autograd_graph(
     lesson_names: Collection[str],
     width: int = WIDTH,
 ) -> Text:
+    """The graph, laid out for every value the lesson reveals, shown or not yet, so that it
+    keeps its shape from step to step. A column is widened for a long number (5 significant
+    digits and a sign can take 14 cells: -1,000,000,000 or -1.2346e-100), and the leaves go
+    one to a line when they do not fit on one beside AccumulateGrad: nothing is cut or run
+    together in `width` columns from 77 up."""
     slots = _Slots(trace, revealed, new)
-    node_col, fn_col, value_col, grad_col = _GRAPH_COLUMNS
+
+    def widest(names: list[str], title: str) -> int:
+        return max(len(title), *(len(fmt(trace.value(name))) for name in names))
+
+    written = [
+        f"{node.symbol} = {_WRITTEN[node.op].format(*(trace[n].symbol for n in node.inputs))}"
+        for node in GRAPH
+    ]
+    widths = [
+        max(len("node"), *map(len, written)),
+        max(len("grad_fn"), *(len(node.backward_name) for node in GRAPH)),
+        widest([node.name for node in GRAPH], "value"),
+        widest([f"dL_d{node.name}" for node in GRAPH], "dL/dnode"),
+    ]
+    node_col, fn_col, value_col, grad_col, backward_col = _graph_columns(widths, width)
     head = _Row()
-    for column, title in zip(_GRAPH_COLUMNS, ("node", "grad_fn", "value", "dL/dnode"), strict=True):
+    titles = ("node", "grad_fn", "value", "dL/dnode")
+    for column, title in zip((node_col, fn_col, value_col, grad_col), titles, strict=True):
         head.put(column, title, styles.DIM)
     rows = [head]
-    for i, node in enumerate(GRAPH):
+    for i, (node, formula) in enumerate(zip(GRAPH, written, strict=True)):
         row = _Row("forward ↓" if i == 0 else "")
-        operands = (trace[name].symbol for name in node.inputs)
-        row.put(node_col, f"{node.symbol} = {_WRITTEN[node.op].format(*operands)}", styles.SYMBOL)
+        row.put(node_col, formula, styles.SYMBOL)
         row.put(fn_col, node.backward_name, styles.DIM)
         row.put(value_col, *slots.text(node.name))
         row.put(grad_col, *slots.text(f"dL_d{node.name}"))
         if i == 0:
-            row.put(grad_col + 12, "↑ backward", styles.DIM)
+            row.put(backward_col, _BACKWARD, styles.DIM)
         rows.append(row)
-    leaves = _Row("leaves")
-    for i, weight in enumerate(WEIGHTS):
-        value, style = slots.text(f"dL_d{weight}")
-        leaves.put(node_col + 17 * i, f"{weight}.grad ", styles.SYMBOL)
-        leaves.put(node_col + 17 * i + 8, value, style)
-    leaves.put(node_col + 17 * len(WEIGHTS), LEAF, styles.DIM)
-    rows.append(leaves)
+    rows += _leaves(trace, slots, node_col, width)
     drawing = Text("\n").join(row.text() for row in rows)
     drawing.no_wrap = True
     return drawing
+
+
+def _leaves(trace: Trace, slots: _Slots, column: int, width: int) -> list[_Row]:
+    """The weights' gradients, handed to AccumulateGrad: on one line when they fit there
+    (the lesson's own inputs), else one weight a line, each with its AccumulateGrad."""
+    labels = [_GRAD_LABEL.format(weight) for weight in WEIGHTS]
+    values = [fmt(trace.value(f"dL_d{weight}")) for weight in WEIGHTS]
+    room = _LEAF_PITCH - max(map(len, labels)) - 1  # a value, then a space before the next
+    if max(map(len, values)) <= room and column + _LEAF_PITCH * len(WEIGHTS) + len(LEAF) <= width:
+        leaves = _Row("leaves")
+        for i, (weight, label) in enumerate(zip(WEIGHTS, labels, strict=True)):
+            leaves.put(column + _LEAF_PITCH * i, label, styles.SYMBOL)
+            leaves.put(column + _LEAF_PITCH * i + len(label), *slots.text(f"dL_d{weight}"))
+        leaves.put(column + _LEAF_PITCH * len(WEIGHTS), LEAF, styles.DIM)
+        return [leaves]
+    value_col = column + max(map(len, labels))
+    leaf_col = value_col + max(map(len, values)) + 2
+    rows = []
+    for i, (weight, label) in enumerate(zip(WEIGHTS, labels, strict=True)):
+        row = _Row("leaves" if i == 0 else "")
+        row.put(column, label, styles.SYMBOL)
+        row.put(value_col, *slots.text(f"dL_d{weight}"))
+        row.put(leaf_col, LEAF, styles.DIM)
+        rows.append(row)
+    return rows
 
 
 DiagramFunction = Callable[[Trace, Collection[str], Collection[str], Collection[str], int], Text]
