@@ -16,6 +16,11 @@ This module imports no torch, and neither does the parent: the events are plain 
                                               between runs), so no reading meets a step
     .close()                          ──▶     the child ends; it ends too when its parent goes
 
+A child left idle between runs for `rest_after_s` rests: the parent keeps its model's weights
+(bytes it never opens) and ends it, giving its memory back (about 250 MB; a served class has a
+child per tab that trained). The next reading starts a child that takes the weights back first;
+the next run just starts one.
+
 The two talk over a socket pair, in pickled messages (multiprocessing's Connection). The child
 runs in a session of its own, so a signal meant for the terminal's processes never reaches it,
 and it writes nothing to the terminal: what it prints goes to a file read only if it dies.
@@ -43,6 +48,7 @@ from llmtutor.run_settings import RunSettings
 from llmtutor.run_types import Finished, Reading
 
 READ_TIMEOUT_S = 60.0  # longest a reading of the model is waited for
+REST_AFTER_S = 180.0  # how long a child waits, idle between runs, before it rests
 CLOSE_WAIT_S = 2.0  # how long a closing child has to end before it is killed
 
 Deliver = Callable[[int, object], None]  # (run number, event or Exception)
@@ -63,8 +69,9 @@ class TrainingProcess:
     it on, do not draw from it), and gives an Exception to `deliver` when a run fails or the
     child dies."""
 
-    def __init__(self, deliver: Deliver) -> None:
+    def __init__(self, deliver: Deliver, rest_after_s: float | None = REST_AFTER_S) -> None:
         self._deliver = deliver
+        self._rest_after_s = rest_after_s  # None: the child never rests
         self._conn: Connection | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._errors: IO[bytes] | None = None
@@ -75,6 +82,14 @@ class TrainingProcess:
         self._running: int | None = None  # the run in flight, until its Finished or failure
         self._slot = TrainingSlot()
         self._closing = False
+        # Resting: the last run's settings, the weights of a rested child's model (bytes
+        # torch.save wrote, opened only by a child), the timer, and a count of what was asked
+        # since it was set, so a rest that comes too late gives way.
+        self._settings: RunSettings | None = None
+        self._kept: bytes | None = None
+        self._rest_lock = threading.Lock()  # a rest, or a child taking weights back
+        self._timer: threading.Timer | None = None
+        self._activity = 0
 
     @property
     def alive(self) -> bool:
@@ -84,8 +99,13 @@ class TrainingProcess:
 
     @property
     def pid(self) -> int | None:
-        """The child's process id, once started."""
+        """The child's process id, once started (None again while it rests)."""
         return self._process.pid if self._process is not None else None
+
+    @property
+    def resting(self) -> bool:
+        """Whether the model's weights are kept here, its child ended until it is read."""
+        return self._kept is not None
 
     # --- commands ----------------------------------------------------------------------------
 
@@ -93,14 +113,17 @@ class TrainingProcess:
         """Train `settings` as run number `run` (stopping any run still in flight). Never
         raises: a failure to start reaches `deliver` as an Exception for `run`."""
         try:
-            with self._state_lock:
-                if self._running is not None:  # (lost if the child has just died: no matter)
-                    self._send_quietly(("stop", self._running))
-                self._slot.release()
-                self._slot = training_slot()  # llmtutor serve: a limit on runs, over all tabs
-                self._running = run
-            self._ensure_started()
-            self._send(("run", run, settings))
+            with self._rest_lock:
+                self._busy()
+                with self._state_lock:
+                    if self._running is not None:  # (lost if the child just died: no matter)
+                        self._send_quietly(("stop", self._running))
+                    self._slot.release()
+                    self._slot = training_slot()  # llmtutor serve: a limit on runs, all tabs
+                    self._running = run
+                    self._settings, self._kept = settings, None  # a new model, from scratch
+                self._ensure_started()
+                self._send(("run", run, settings))
         except Exception as error:  # the server is full, the child could not start
             self._end_run(run)
             self._deliver(run, error)
@@ -118,13 +141,34 @@ class TrainingProcess:
         """The model's guesses after `prompt` and what it writes (see training.read), as the
         last run left it or as it stands while paused. Blocks: call it from a worker thread.
         RuntimeError when there is no model, the reading failed or the child is gone."""
-        return self._ask("read", prompt, temperature, seed, write)
+        return self._ask_model("read", prompt, temperature, seed, write)
 
     def weights(self) -> dict[str, Any]:
         """The model's state_dict as it stands, each tensor as nested lists of floats (for
         checks; lists, since torch pickles tensors between processes as shared memory that
         only a multiprocessing child can open): blocks like `read`."""
-        return self._ask("weights")
+        return self._ask_model("weights")
+
+    def rest(self, armed: int | None = None) -> bool:
+        """Keep the model's weights here and end the child, if it is idle between runs.
+        Whether it rested. The timer passes the count of what was asked when it was set
+        (`armed`): if anything was asked since, the child stays."""
+        with self._rest_lock:  # (a run or a reading waits for a rest under way)
+            with self._state_lock:
+                if armed is not None and armed != self._activity:
+                    return False
+                if self._closing or self._running is not None or self._process is None:
+                    return False
+            try:
+                state = self._ask("state")
+            except RuntimeError:  # no model (its run failed early), or the child is gone
+                state = None
+            with self._state_lock:
+                self._kept = state
+                process, conn, self._process, self._conn = self._process, self._conn, None, None
+        if process is not None:
+            self._end_child(process, conn)
+        return True
 
     def close(self) -> None:
         """End the child (and the run in it): asked first, killed if it does not end soon."""
@@ -132,9 +176,58 @@ class TrainingProcess:
             self._closing = True
             process, conn = self._process, self._conn
             self._slot.release()
+            self._cancel_timer()
         if process is None:
             return
-        self._send_quietly(("quit",))
+        self._end_child(process, conn)
+        if self._errors is not None:
+            self._errors.close()
+
+    # --- the parent's plumbing ---------------------------------------------------------------
+
+    def _ask_model(self, kind: str, *question: Any) -> Any:
+        """A question about the model: a resting model is given to a new child first."""
+        with self._rest_lock:
+            self._busy()
+            if self._kept is not None and not self.alive:
+                with self._state_lock:
+                    settings, state = self._settings, self._kept
+                self._ensure_started()
+                self._ask("restore", settings, state)
+                self._kept = None  # in the child again
+        try:
+            return self._ask(kind, *question)
+        finally:
+            self._idle()
+
+    def _busy(self) -> None:
+        """Something was asked: no rest until it is done (see `_idle`)."""
+        with self._state_lock:
+            self._activity += 1
+            self._cancel_timer()
+
+    def _idle(self) -> None:
+        """Nothing in flight: rest after a while, unless something is asked meanwhile."""
+        with self._state_lock:
+            if self._rest_after_s is None or self._closing or self._running is not None:
+                return
+            self._activity += 1
+            self._cancel_timer()
+            self._timer = threading.Timer(self._rest_after_s, self.rest, (self._activity,))
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _cancel_timer(self) -> None:
+        """(With the state lock held.)"""
+        timer, self._timer = self._timer, None
+        if timer is not None:
+            timer.cancel()
+
+    def _end_child(self, process: subprocess.Popen[bytes], conn: Connection | None) -> None:
+        """Ask a child to quit, kill it if it does not end soon, and close its socket."""
+        if conn is not None:
+            with contextlib.suppress(OSError, ValueError), self._send_lock:
+                conn.send(("quit",))
         try:
             process.wait(CLOSE_WAIT_S)
         except subprocess.TimeoutExpired:
@@ -142,10 +235,6 @@ class TrainingProcess:
             process.wait()
         if conn is not None:
             conn.close()
-        if self._errors is not None:
-            self._errors.close()
-
-    # --- the parent's plumbing ---------------------------------------------------------------
 
     def _ensure_started(self) -> None:
         with self._state_lock:
@@ -206,9 +295,11 @@ class TrainingProcess:
 
     def _end_run(self, run: int) -> None:
         with self._state_lock:
-            if self._running == run:
-                self._running = None
-                self._slot.release()
+            if self._running != run:
+                return
+            self._running = None
+            self._slot.release()
+        self._idle()
 
     def _listen(self, conn: Connection, process: subprocess.Popen[bytes]) -> None:
         """The reading thread: events to `deliver`, answers to whoever asked."""
@@ -232,9 +323,13 @@ class TrainingProcess:
                 answers = self._replies.get(number)
                 if answers is not None:
                     answers.put((outcome, value))
-        # The child has ended: say so to a run in flight and to anyone waiting on an answer.
+        # The child has ended: say so to a run in flight and to anyone waiting on an answer,
+        # unless it had been replaced (it rested, or a new one started after it died): what
+        # is in flight and waited on then is the new child's.
         code = process.wait()
         with self._state_lock:
+            if conn is not self._conn:
+                return
             run, closing = self._running, self._closing
         for answers in list(self._replies.values()):
             answers.put(("failed", "the training process has ended"))
@@ -358,13 +453,25 @@ class _Child:
     def answer(self, message: tuple[Any, ...]) -> None:
         kind, number, *question = message
         try:
-            if self.setup is None:
+            if kind == "restore":  # a rested model's weights, back in a new child
+                self.restore(*question)
+                value: Any = None
+            elif self.setup is None:
                 raise RuntimeError("no model yet: train first")
-            if kind == "read":
+            elif kind == "state":  # the weights a resting child leaves with its parent
+                import io
+
+                import torch
+
+                buffer = io.BytesIO()
+                weights = {k: v.cpu() for k, v in self.setup.model.state_dict().items()}
+                torch.save(weights, buffer)
+                value = buffer.getvalue()
+            elif kind == "read":
                 from llmtutor.training import read
 
                 prompt, temperature, seed, write = question
-                value: Any = read(self.setup.model, prompt, temperature, seed, write=write)
+                value = read(self.setup.model, prompt, temperature, seed, write=write)
             elif kind == "weights":
                 value = {k: v.tolist() for k, v in self.setup.model.state_dict().items()}
             else:
@@ -372,6 +479,20 @@ class _Child:
             self.conn.send(("reply", number, "ok", value))
         except Exception as error:
             self.conn.send(("reply", number, "failed", str(error) or type(error).__name__))
+
+    def restore(self, settings: RunSettings, state: bytes) -> None:
+        """The model of a run of `settings`, with the weights a resting child left."""
+        import io
+
+        import torch
+
+        from llmtutor.training import build, config_for
+
+        setup = build(config_for(settings))
+        # weights_only: the bytes come back through the parent, so nothing in them may run.
+        weights = torch.load(io.BytesIO(state), map_location=setup.device, weights_only=True)
+        setup.model.load_state_dict(weights)
+        self.setup = setup
 
 
 def main(argv: list[str]) -> None:

@@ -315,6 +315,32 @@ def test_after_a_run_the_prediction_view_shows_softmax_of_the_logits_over_t() ->
     asyncio.run(scenario())
 
 
+def test_a_rested_training_process_takes_its_model_back_to_be_read() -> None:
+    """Idle after a run, the training process rests (its child ends, the weights kept in the
+    app); p then reads the same model, in a new child."""
+
+    async def scenario() -> None:
+        app = training_app(RunSettings(steps=30, device="cpu"))
+        async with app.run_test(size=(80, 30)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, TrainScreen)
+            await pilot.press("enter")
+            await _wait_for(screen, pilot, {"finished"}, 60)
+            trainer = screen.trainer
+            assert trainer is not None
+            weights, first = trainer.weights(), trainer.pid
+            assert trainer.rest()  # what its timer does after REST_AFTER_S idle
+            assert trainer.resting and not trainer.alive
+            await pilot.press("p")
+            view = app.screen
+            assert isinstance(view, PredictScreen)
+            await wait_for_guesses(pilot, view, "1")
+            assert trainer.alive and trainer.pid != first
+            assert trainer.weights() == weights
+
+    asyncio.run(scenario())
+
+
 def test_p_during_a_run_pauses_it_and_opens_the_view_once_the_loop_waits() -> None:
     async def scenario() -> None:
         app = training_app(RunSettings(steps=5000, device="cpu"))

@@ -92,7 +92,7 @@ class TrainScreen(Screen[None]):
         self.paused = False
         self.status = "ready"
         self.finished: Any = None  # the last run's Finished event
-        self.trainer: TrainingProcess | None = None  # started at the first run, kept after
+        self.trainer: TrainingProcess | None = None  # started at the first run; rests when idle
         self.curve: LiveSeries | None = None
         self.earlier: list[LiveSeries] = []  # finished runs kept on the chart to compare
         self.health: tuple[Any, Any] = ((), None)  # the last report's gradient norms, update

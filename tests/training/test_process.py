@@ -9,7 +9,7 @@ import queue
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -173,3 +173,80 @@ def test_the_child_ignores_the_working_folder_of_the_learner(
         assert finished.steps_done == 5
     finally:
         trainer.close()
+
+
+def wait_until(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + WAIT_S
+    while not condition():
+        assert time.monotonic() < deadline, f"never happened: {what}"
+        time.sleep(0.02)
+
+
+def gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def test_an_idle_child_rests_and_its_model_reads_the_same_after() -> None:
+    """Idle between runs, the child ends and leaves its model's weights with the parent; a
+    reading then starts a child that takes them back, and reads what the first one read."""
+    inbox = Inbox()
+    trainer = TrainingProcess(inbox, rest_after_s=0.2)
+    try:
+        trainer.run(1, RunSettings(steps=40, device="cpu", seed=3))
+        inbox.until(Finished)
+        before = trainer.read("the quick brown fo", 0.8, 5, 20)
+        weights = trainer.weights()
+        first = trainer.pid
+        assert first is not None
+        wait_until(lambda: trainer.resting, "the child to rest")
+        assert not trainer.alive and trainer.pid is None
+        wait_until(lambda: gone(first), "the rested child to end")
+        after = trainer.read("the quick brown fo", 0.8, 5, 20)
+        assert trainer.alive and trainer.pid != first and not trainer.resting
+        assert trainer.weights() == weights  # every weight, exactly
+        assert after.greedy == before.greedy and after.sampled == before.sampled
+        for a, b in zip(after.guesses, before.guesses, strict=True):
+            assert a.char == b.char
+            assert a.probability == pytest.approx(b.probability, rel=1e-6)
+        # It rests again, and a new run after a rest trains a new model from scratch.
+        wait_until(lambda: trainer.resting, "the child to rest again")
+        trainer.run(2, RunSettings(steps=40, device="cpu", seed=3))
+        assert not trainer.resting
+        finished = inbox.until(Finished, run=2)[-1]
+        assert isinstance(finished, Finished) and finished.steps_done == 40
+        assert trainer.weights() == weights  # the same seed trains the same model
+    finally:
+        trainer.close()
+
+
+def test_a_run_in_flight_never_rests(process: tuple[TrainingProcess, Inbox]) -> None:
+    trainer, inbox = process
+    trainer.run(1, RunSettings(steps=100_000, device="cpu"))
+    inbox.until(Progress)
+    assert not trainer.rest()  # training
+    trainer.pause(1)
+    inbox.until(Paused)
+    assert not trainer.rest()  # paused: its optimizer and its place would be lost
+    trainer.stop(1)
+    inbox.until(Finished)
+    assert trainer.rest(armed=-1) is False  # a timer set before something else was asked
+    assert trainer.alive
+    assert trainer.rest()  # idle between runs
+    assert trainer.resting and not trainer.alive
+    assert trainer.read("the", 1.0, 0, 5).greedy.startswith("the")
+
+
+def test_a_child_whose_run_failed_rests_with_nothing_to_keep(
+    process: tuple[TrainingProcess, Inbox],
+) -> None:
+    trainer, inbox = process
+    trainer.run(1, RunSettings(steps=1, device="cpu", optimizer="rmsprop"))  # no such thing
+    inbox.until(Exception)
+    assert trainer.rest()
+    assert not trainer.resting and not trainer.alive
+    with pytest.raises(RuntimeError):
+        trainer.read("the", 1.0, 0, 5)
