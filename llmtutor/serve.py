@@ -13,6 +13,9 @@ the page. `TutorServer` adds what a class needs:
   full) and training runs at once across all sessions (llmtutor.learners.training_slot);
 - an end: Ctrl+C (or SIGTERM, SIGHUP) asks every session to quit, as ctrl+q does, so its
   progress is saved; one that has not ended after `QUIT_WAIT_S` is terminated;
+- an idle timeout (`--idle-timeout`, llmtutor.idle): each session ends itself after that
+  long without input, which frees its place; the server tells the page why (the web
+  socket's close reason, which a script of ours puts in the page's "ended" box);
 - the page's addresses made from the request's own host, so that a class reaching the
   teacher's machine by its address gets web sockets to that address too.
 
@@ -26,7 +29,9 @@ import contextlib
 import errno
 import html
 import ipaddress
+import json
 import logging
+import math
 import os
 import shlex
 import signal
@@ -40,6 +45,14 @@ from urllib.parse import quote
 
 import click
 
+from llmtutor.idle import (
+    CLOSE_IDLE,
+    DEFAULT_IDLE_MINUTES,
+    ENDED,
+    IDLE_STATUS,
+    IDLE_TIMEOUT_ENV,
+    ended,
+)
 from llmtutor.learners import (
     LEARNER_ENV,
     LEARNER_PROBLEM_ENV,
@@ -78,6 +91,27 @@ def torch_threads(training_limit: int) -> int:
 class Limits:
     sessions: int = DEFAULT_SESSIONS
     training: int = 1
+    idle_minutes: float = DEFAULT_IDLE_MINUTES  # 0: never
+
+
+# Put in the page: the box textual-serve shows once the session has ended says so in our
+# words, and, when the server closed the web socket for an idle end, why (its reason).
+ENDED_BOX = '<div class="message">Session ended.</div>'
+ENDED_SCRIPT = f"""<script>
+(function () {{
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {{
+    constructor(...args) {{
+      super(...args);
+      this.addEventListener("close", (event) => {{
+        const box = document.getElementById("llmtutor-ended");
+        if (box && event.code === {CLOSE_IDLE} && event.reason) box.textContent = event.reason;
+      }});
+    }}
+  }};
+}})();
+</script>
+"""
 
 
 def make_server(
@@ -91,12 +125,40 @@ def make_server(
     from textual_serve.server import Server
 
     class Session(AppService):
+        def __init__(self, command: str, websocket: web.WebSocketResponse, **options: Any):
+            async def close() -> None:
+                await websocket.close()
+
+            super().__init__(
+                command,
+                write_bytes=websocket.send_bytes,
+                write_str=websocket.send_str,
+                close=close,
+                **options,
+            )
+            self.websocket = websocket
+
+        async def on_meta(self, data: bytes) -> None:
+            with contextlib.suppress(ValueError, TypeError, AttributeError):
+                if json.loads(data).get("type") == "exit":
+                    return  # the page is told once the process has ended, and why (run)
+            await super().on_meta(data)
+
         async def run(self) -> None:
             await super().run()
-            # The process ended (quit, or crashed): the page says "Session ended" at once,
-            # rather than showing the last screen as if it were still there.
+            # The process ended (quit, idle, or crashed): the page says the session ended
+            # at once, rather than showing the last screen as if it were still there.
+            process = self._process
+            code = None
+            if process is not None:
+                with contextlib.suppress(TimeoutError):
+                    code = await asyncio.wait_for(process.wait(), QUIT_WAIT_S)
             with contextlib.suppress(Exception):
-                await self.remote_close()
+                if code == IDLE_STATUS:
+                    reason = ended(limits.idle_minutes * 60).encode("utf-8")
+                    await self.websocket.close(code=CLOSE_IDLE, message=reason)
+                else:
+                    await self.remote_close()
 
     class _TutorServer(Server):
         def __init__(self) -> None:
@@ -146,7 +208,12 @@ def make_server(
                 "config": {"static": {"url": f"{base}/static/"}},
                 "application": {"name": self.title},
             }
-            return aiohttp_jinja2.render_template("app_index.html", request, context)
+            page = aiohttp_jinja2.render_string("app_index.html", request, context)
+            page = page.replace(
+                ENDED_BOX, f'<div class="message" id="llmtutor-ended">{html.escape(ENDED)}</div>'
+            )
+            page = page.replace("</head>", ENDED_SCRIPT + "</head>", 1)
+            return web.Response(text=page, content_type="text/html")
 
         # --- a session ----------------------------------------------------------------
 
@@ -173,17 +240,11 @@ def make_server(
             height = _number(request.query.get("height"), 24)
             websocket = web.WebSocketResponse(heartbeat=15)
             service: AppService | None = None
-
-            async def close() -> None:
-                await websocket.close()
-
             try:
                 await websocket.prepare(request)
                 service = Session(
                     command,
-                    write_bytes=websocket.send_bytes,
-                    write_str=websocket.send_str,
-                    close=close,
+                    websocket,
                     download_manager=self.download_manager,
                     debug=self.debug,
                 )
@@ -303,6 +364,10 @@ def _number(text: str | None, default: int) -> int:
     return int(text) if text and text.isdigit() and 0 < int(text) < 10_000 else default
 
 
+def _minutes(minutes: float) -> str:
+    return f"{minutes:g} minute" + ("" if minutes == 1 else "s")
+
+
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" + ("" if number == 1 else "s")
 
@@ -394,6 +459,7 @@ def serve(
     os.environ.pop(LEARNER_PROBLEM_ENV, None)
     os.environ[SERVE_STATE_ENV] = str(state_dir.resolve())
     os.environ[TRAINING_LIMIT_ENV] = str(limits.training)
+    os.environ[IDLE_TIMEOUT_ENV] = repr(limits.idle_minutes)
     os.environ.setdefault("LLMTUTOR_TORCH_THREADS", str(torch_threads(limits.training)))
     if lessons_dirs:
         os.environ["LLMTUTOR_LESSONS_DIR"] = os.pathsep.join(
@@ -410,6 +476,9 @@ def serve(
         f"  progress in {shown}; at most {limits.sessions} sessions and "
         f"{_count(limits.training, 'training run')} at once. Ctrl+C stops it."
     )
+    if limits.idle_minutes > 0:
+        shown = _minutes(limits.idle_minutes)
+        click.echo(f"  a tab with no input for {shown} is ended (--idle-timeout).")
     if not loopback:
         say(
             "warning: there is no authentication: anyone who can reach this machine on "
@@ -481,6 +550,26 @@ def report(state_dir: Path, lesson_ids: Sequence[str], exercise_ids: Sequence[st
 # --- the command ------------------------------------------------------------------------
 
 
+class IdleMinutes(click.ParamType):
+    """A number of minutes ≥ 0, fractions allowed (0: never)."""
+
+    name = "MINUTES"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
+        if isinstance(value, float):
+            return value
+        try:
+            minutes = float(str(value))
+        except ValueError:
+            minutes = math.nan
+        if not math.isfinite(minutes) or minutes < 0:
+            shown = path_excerpt(str(value))
+            self.fail(f"{shown} is not a number of minutes, 0 or more (0: never)", param, ctx)
+        return minutes
+
+
 @click.command("serve")
 @click.option(
     "--host",
@@ -518,6 +607,15 @@ def report(state_dir: Path, lesson_ids: Sequence[str], exercise_ids: Sequence[st
     help="Training runs at once, over all learners (0: none). Default: one per two cores.",
 )
 @click.option(
+    "--idle-timeout",
+    type=IdleMinutes(),
+    default=DEFAULT_IDLE_MINUTES,
+    help="Minutes without input (keys, clicks, scrolling) before a tab's session ends, "
+    "freeing its place: warned a minute ahead, never during a training run or a check, "
+    "progress saved; reloading the page carries on. 0: never; fractions allowed. "
+    f"Default: {DEFAULT_IDLE_MINUTES:g}.",
+)
+@click.option(
     "--report", is_flag=True, help="Print each learner's progress in --state-dir, and exit."
 )
 @click.pass_context
@@ -528,6 +626,7 @@ def serve_command(
     state_dir: str | None,
     max_sessions: int,
     max_training: int | None,
+    idle_timeout: float,
     report: bool,
 ) -> None:
     """Serve the tutor in web pages: each browser tab is a learner, with their own progress.
@@ -556,7 +655,8 @@ def serve_command(
     _catalog(run=False)  # a broken lesson file is said once, here, not in every session
     training = default_training_limit() if max_training is None else max_training
     try:
-        status = serve(host, port, folder, Limits(max_sessions, training), _lessons_dirs())
+        limits = Limits(max_sessions, training, idle_timeout)
+        status = serve(host, port, folder, limits, _lessons_dirs())
     except AddressProblem as error:
         raise UsageProblem(str(error)) from None
     sys.exit(status)

@@ -7,10 +7,18 @@ Without a name, the session asks for one first; with a refused one, it says why 
 The learner's progress is then kept in their own folder, and their exercise files beside
 it, since a learner in a browser has no editor on the server: `e` on the exercise screen
 opens the file in the page, and each save is checked as a save from an editor would be.
+What the editor holds unsaved is kept as a draft beside the file (`.NAME.py.draft`), a
+second after each change: a tab closed, or ended idle, loses none of it, and the editor
+offers it back the next time it opens.
+
+With `llmtutor serve --idle-timeout`, the session ends itself after that long without
+input from its page (llmtutor.idle): warned ahead, never during a training run or an
+exercise check, its progress saved and its editor's text kept as a draft.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import signal
@@ -23,7 +31,9 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.notifications import Notification, Notify
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Input, Static, TextArea
 
 from llmtutor.app.exercise import ExerciseScreen
@@ -31,6 +41,8 @@ from llmtutor.app.tutor import TutorApp
 from llmtutor.curriculum import Catalog, load_catalog
 from llmtutor.curriculum.exercises import Exercise
 from llmtutor.exercise_session import ExerciseSession
+from llmtutor.files import read_regular
+from llmtutor.idle import IDLE_STATUS, IdleClock, timeout_from_environment, warning
 from llmtutor.learners import (
     EXERCISES,
     LEARNER_ENV,
@@ -43,6 +55,21 @@ from llmtutor.learners import (
 )
 from llmtutor.safe_text import visible
 from llmtutor.signals import exit_status
+
+DRAFT_DELAY_S = 1.0  # the editor's unsaved text is kept as a draft once typing pauses
+MAX_DRAFT_BYTES = 1_000_000  # a draft larger than this is not offered back
+# What the learner does in the page; a resize of the page, the mouse passing over it, or
+# the page gaining or losing focus is not.
+ACTIVITY = (
+    events.Key,
+    events.MouseDown,
+    events.MouseUp,
+    events.MouseScrollDown,
+    events.MouseScrollUp,
+    events.MouseScrollLeft,
+    events.MouseScrollRight,
+    events.Paste,
+)
 
 WELCOME = (
     "Your name keeps your progress on this server: use the same name next time, "
@@ -109,6 +136,10 @@ class EditorScreen(Screen[None]):
     def __init__(self, path: Path, function: str) -> None:
         super().__init__()
         self.path, self.function = path, function
+        self.draft = draft_path(path)
+        self._text: str | None = None  # the editor's text at its last change
+        self._draft_timer: Timer | None = None
+        self._draft_problem_said = False
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="title-bar"):
@@ -122,7 +153,18 @@ class EditorScreen(Screen[None]):
         title.append(f"  ·  {visible(self.path.name, one_line=True)}")
         self.query_one("#exercise-title", Static).update(title)
         self.query_one("#exercise-status", Static).update(Text("ctrl+s saves and checks"))
-        self.query_one(TextArea).focus()
+        editor = self.query_one(TextArea)
+        editor.focus()
+        draft = self._read_draft()
+        if draft is not None and draft != editor.text:
+            # One edit over the saved text: ctrl+z takes it back to the file as saved.
+            editor.replace(draft, (0, 0), editor.document.end)
+            self.notify(
+                "Your unsaved text from last time is back: ctrl+s saves it, "
+                "ctrl+z goes back to your saved file.",
+                timeout=10,
+                markup=False,
+            )
 
     def _read(self) -> str:
         try:
@@ -130,9 +172,54 @@ class EditorScreen(Screen[None]):
         except (OSError, UnicodeDecodeError):
             return ""
 
+    def _read_draft(self) -> str | None:
+        try:
+            data = read_regular(self.draft, MAX_DRAFT_BYTES)
+        except OSError:
+            return None
+        if len(data) > MAX_DRAFT_BYTES:
+            return None
+        return data.decode("utf-8", errors="replace")
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        self._text = event.text_area.text
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+        self._draft_timer = self.set_timer(DRAFT_DELAY_S, self.keep_draft)
+
+    def keep_draft(self) -> None:
+        """The editor's text, when it differs from the file, kept as the draft; when it
+        does not, no draft. Done a second after each change, and when the session ends."""
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+            self._draft_timer = None
+        if self._text is None:
+            return  # not changed since it opened
+        try:
+            if self._text == self._read():
+                self.draft.unlink(missing_ok=True)
+                return
+            temporary = self.draft.with_name(self.draft.name + ".saving")
+            temporary.write_text(self._text, encoding="utf-8")
+            temporary.replace(self.draft)
+        except OSError as error:
+            if not self._draft_problem_said:
+                self._draft_problem_said = True
+                reason = error.strerror or str(error)
+                self.notify(
+                    f"Your unsaved text cannot be kept as a draft: {reason}. Save it (ctrl+s).",
+                    severity="warning",
+                    markup=False,
+                )
+
+    def on_unmount(self) -> None:
+        if self._draft_timer is not None:  # typed just before the tab closed
+            self.keep_draft()
+
     def action_save(self) -> bool:
         text = self.query_one(TextArea).text
         if text == self._read():
+            self._drop_draft()
             return True
         try:
             temporary = self.path.with_name(f".{self.path.name}.saving")
@@ -142,8 +229,17 @@ class EditorScreen(Screen[None]):
             reason = error.strerror or str(error)
             self.notify(f"Not saved: {reason}", severity="error", markup=False)
             return False
+        self._drop_draft()
         self.notify("Saved: checking…", timeout=2, markup=False)
         return True
+
+    def _drop_draft(self) -> None:
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+            self._draft_timer = None
+        self._text = None
+        with contextlib.suppress(OSError):
+            self.draft.unlink(missing_ok=True)
 
     def action_close(self) -> None:
         if self.action_save():
@@ -175,6 +271,11 @@ class ServedExerciseScreen(ExerciseScreen):
             )
         )
 
+    @property
+    def checking(self) -> bool:
+        """A check of the learner's file is running."""
+        return self._checking
+
     def action_edit(self) -> None:
         if self._editor is None:
             self._editor = EditorScreen(self.session.path, self.session.exercise.function)
@@ -198,6 +299,9 @@ class ServedTutorApp(TutorApp):
         self.class_dir = state_dir
         self.learner: str | None = None
         self.name_problem = problem
+        self.idle_timeout_s = timeout_from_environment()
+        self.idle: IdleClock | None = None  # from mount, when there is a timeout
+        self._idle_warning: Notification | None = None
         if learner is not None:
             self.name_problem = name_problem(learner)
             if self.name_problem is None:
@@ -210,6 +314,70 @@ class ServedTutorApp(TutorApp):
         self.learner = normalised(name)
         self.state_dir = folder
         self.exercises_dir = folder / EXERCISES
+
+    # --- the idle timeout ---------------------------------------------------------------
+
+    @on(events.Mount)
+    def _start_idle_clock(self) -> None:
+        if self.idle_timeout_s > 0:
+            self.idle = IdleClock(self.idle_timeout_s)
+            tick = min(5.0, max(0.05, self.idle_timeout_s / 20))
+            self.set_interval(tick, self._idle_tick)
+
+    async def on_event(self, event: events.Event) -> None:
+        if (
+            self.idle is not None
+            and isinstance(event, ACTIVITY)
+            and not getattr(event, "is_forwarded", False)
+        ):
+            self.idle.touch()
+            self._withdraw_idle_warning()
+        await super().on_event(event)
+
+    def busy(self) -> bool:
+        """A training run (not paused) or an exercise check is going on: never idle."""
+        train = sys.modules.get("llmtutor.app.train")  # imported with the training screen
+        for screen in self.screen_stack:
+            if train is not None and isinstance(screen, train.TrainScreen):
+                if screen.running and not screen.paused:
+                    return True
+            elif isinstance(screen, ServedExerciseScreen) and screen.checking:
+                return True
+        return False
+
+    def _idle_tick(self) -> None:
+        if self.idle is None or self.return_code is not None:
+            return
+        state = self.idle.tick(self.busy())
+        if state == "end":
+            self.end_idle()
+        elif state == "warn":
+            if self._idle_warning is None:
+                self._idle_warning = Notification(
+                    warning(self.idle_timeout_s),
+                    title="No input for a while",
+                    severity="warning",
+                    timeout=self.idle.left() + 60,
+                    markup=False,
+                )
+                self.post_message(Notify(self._idle_warning))
+        else:
+            self._withdraw_idle_warning()
+
+    def _withdraw_idle_warning(self) -> None:
+        notification, self._idle_warning = self._idle_warning, None
+        if notification is not None:
+            self._unnotify(notification)
+
+    def end_idle(self) -> None:
+        """End the session, as ctrl+q does (progress saved, a paused run stopped), the
+        editor's unsaved text kept as a draft; the status tells the server why."""
+        for screen in self.screen_stack:
+            if isinstance(screen, EditorScreen):
+                screen.keep_draft()
+        self.exit(return_code=IDLE_STATUS)
+
+    # --- the learner ---------------------------------------------------------------------
 
     @on(events.Mount)
     def _name_first(self, event: events.Mount) -> None:
@@ -238,6 +406,11 @@ class ServedTutorApp(TutorApp):
 
     def open_exercise(self, exercise: Exercise, path: Path) -> None:
         self.push_screen(ServedExerciseScreen(ExerciseSession(exercise, path)))
+
+
+def draft_path(path: Path) -> Path:
+    """Where the editor keeps its unsaved text for the exercise file at `path`."""
+    return path.with_name(f".{path.name}.draft")
 
 
 def main() -> None:

@@ -94,6 +94,8 @@ class Tab:
         self.websocket = websocket
         self.text = ""  # everything drawn so far, escape sequences taken out
         self.closed = False
+        self.close_code: int | None = None  # the server's, once it closed the socket
+        self.close_reason = ""
 
     @classmethod
     async def open(cls, served: Served, path: str = "/ws", size: tuple[int, int] = (100, 30)):
@@ -126,6 +128,17 @@ class Tab:
                 raise AssertionError(f"the socket stayed open; drawn:\n{self.text[-3000:]}")
             await self._read(0.2)
 
+    async def wait_open(self, seconds: float) -> None:
+        """Read for `seconds`, failing if the socket closes meanwhile: for a session that
+        must go on at least that long (never to ask that something be quick)."""
+        end = time.monotonic() + seconds
+        while (left := end - time.monotonic()) > 0:
+            if self.closed:
+                raise AssertionError(f"the session ended; drawn:\n{self.text[-3000:]}")
+            await self._read(min(left, 0.2))
+        if self.closed:
+            raise AssertionError(f"the session ended; drawn:\n{self.text[-3000:]}")
+
     async def _read(self, timeout: float) -> None:
         import aiohttp
 
@@ -140,6 +153,8 @@ class Tab:
             aiohttp.WSMsgType.CLOSED,
             aiohttp.WSMsgType.ERROR,
         ):
+            if message.type == aiohttp.WSMsgType.CLOSE:
+                self.close_code, self.close_reason = message.data, message.extra or ""
             self.closed = True
 
     def mark(self) -> None:

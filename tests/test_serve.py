@@ -23,6 +23,7 @@ from serving import SERVE, Served, Tab, session_of, wait_until
 
 from llmtutor.curriculum import load_catalog
 from llmtutor.curriculum.exercises import load_exercises
+from llmtutor.idle import CLOSE_IDLE, ENDED, IdleClock, ended, warning
 from llmtutor.learners import (
     SERVE_STATE_ENV,
     TRAINING_LIMIT_ENV,
@@ -426,3 +427,217 @@ def test_the_home_screen_offers_the_command_line_only_in_a_terminal(
     summary = asyncio.run(scenario())
     assert summary.startswith("Cross-entropy")
     assert ("llmtutor lesson loss" in summary) is not in_a_browser
+
+
+# --- the idle timeout -------------------------------------------------------------------
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.mark.parametrize(
+    ("timeout_s", "warned_at"), [(1800.0, 1740.0), (120.0, 60.0), (90.0, 45.0), (6.0, 3.0)]
+)
+def test_the_idle_clock_warns_a_minute_ahead_or_at_half(timeout_s: float, warned_at: float) -> None:
+    clock_time = FakeTime()
+    clock = IdleClock(timeout_s, clock_time)
+    clock_time.now += warned_at - 0.01
+    assert clock.tick(busy=False) == "active"
+    clock_time.now += 0.02
+    assert clock.tick(busy=False) == "warn"
+    clock.touch()  # any input: the count starts again
+    assert clock.tick(busy=False) == "active"
+    clock_time.now += timeout_s
+    assert clock.tick(busy=False) == "end"
+
+
+def test_idle_time_counts_from_the_end_of_a_run_or_check() -> None:
+    clock_time = FakeTime()
+    clock = IdleClock(60.0, clock_time)
+    clock_time.now += 3600  # an hour of training without a key
+    assert clock.tick(busy=True) == "active"
+    clock_time.now += 10
+    assert clock.tick(busy=False) == "active"  # the run just ended: counted from here
+    clock_time.now += 29
+    assert clock.tick(busy=False) == "active"
+    clock_time.now += 2
+    assert clock.tick(busy=False) == "warn"
+    clock_time.now += 30
+    assert clock.tick(busy=False) == "end"
+
+
+def test_the_idle_words() -> None:
+    assert warning(1800) == (
+        "Still there? This tab ends in 1 minute unless you press a key. Your progress is saved."
+    )
+    assert "ends in 15 seconds" in warning(30)
+    assert ended(1800).startswith("This tab ended after 30 minutes without input.")
+    assert "Reload the page" in ended(1800)
+    for timeout_s in (0.001, 1, 59.9, 61, 5400, 1e12, 1e300):
+        assert len(ended(timeout_s).encode()) <= 123  # a web socket's close reason
+
+
+@pytest.mark.parametrize("value", ["-1", "abc", "nan", "inf", "-0.5", ""])
+def test_a_bad_idle_timeout_is_a_usage_error(value: str, tmp_path: Path) -> None:
+    result = _serve("--idle-timeout", value, "--state-dir", str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "--idle-timeout" in result.stderr and "not a number of minutes" in result.stderr
+
+
+def test_the_help_documents_the_idle_timeout() -> None:
+    result = _serve("--help")
+    assert result.returncode == 0
+    words = " ".join(result.stdout.split())
+    assert "--idle-timeout MINUTES" in words
+    assert "0: never" in words and "Default: 30." in words
+
+
+def test_the_page_says_when_its_session_has_ended(served: Served) -> None:
+    status, page = served.get("/?learner=ana")
+    assert status == 200
+    assert ENDED in page and "Session ended." not in page
+    assert 'id="llmtutor-ended"' in page and str(CLOSE_IDLE) in page
+
+
+def _idle(tmp_path: Path, minutes: str, *options: str) -> Served:
+    return Served(tmp_path, "--idle-timeout", minutes, *options)
+
+
+def test_an_idle_tab_is_warned_then_ended_and_its_place_is_free(tmp_path: Path) -> None:
+    server = _idle(tmp_path, "0.1", "--max-sessions", "1")  # 6 s: warned after 3
+
+    async def journey() -> None:
+        tab = await Tab.open(server, "/ws/learner/ida")
+        await tab.wait_for("lessons finished")
+        tab.mark()
+        await tab.press("enter")
+        await tab.wait_for("step 1 of 5")
+        await tab.press("right")
+        await tab.wait_for("step 2 of 5")
+        await tab.wait_for("No input for a while", "Still there?")
+        await tab.wait_closed()
+        assert tab.close_code == CLOSE_IDLE
+        assert tab.close_reason == ended(6.0)
+        await tab.close()
+        # Its place is free again, and the learner carries on where they were.
+        wait_until(lambda: server.get("/")[0] == 200, "the place freed")
+        again = await Tab.open(server, "/ws/learner/ida")
+        await again.wait_for("lessons finished")
+        again.mark()
+        await again.press("enter")
+        await again.wait_for("step 2 of 5")
+        await again.close()
+
+    try:
+        asyncio.run(journey())
+    finally:
+        server.stop()
+    saved = read_saved(tmp_path / "learners" / "ida" / FILE_NAME)
+    assert saved.lessons["loss"].step == 1
+    assert "Traceback" not in server.output
+
+
+def test_input_keeps_an_idle_tab_going(tmp_path: Path) -> None:
+    server = _idle(tmp_path, "0.2")  # 12 s: warned after 6
+    summary = load_catalog(run=False).entry("gradients").summary.split(",")[0]
+
+    async def journey() -> None:
+        tab = await Tab.open(server, "/ws/learner/ivo")
+        await tab.wait_for("lessons finished")
+        await tab.wait_for("Still there?")
+        await tab.press("down")  # a key: the warning goes, and the count starts again
+        await tab.wait_for(summary)  # the key was taken
+        tab.mark()
+        # Warned a second time: only a session whose count started again at the key is
+        # warned again (one that was not would end, unwarned), and it is still there.
+        await tab.wait_for("Still there?")
+        await tab.wait_closed()
+        assert tab.close_code == CLOSE_IDLE
+        await tab.close()
+
+    try:
+        asyncio.run(journey())
+    finally:
+        server.stop()
+
+
+def test_a_training_run_holds_off_the_idle_end(tmp_path: Path) -> None:
+    server = _idle(tmp_path, "0.02", "--max-training", "1")  # 1.2 s: warned after 0.6
+
+    async def journey() -> None:
+        tab = await Tab.open(server, "/ws/learner/tia")
+        await tab.wait_for("lessons finished")
+        tab.mark()
+        await tab.press(*["down"] * LESSONS.index("train"), "enter")
+        await tab.wait_for("Press Enter to start")
+        await tab.press("r")  # settings: a run far longer than this test
+        await tab.wait_for("Restart the run with these settings")
+        await tab.press("end", "\x7f", "\x7f", "\x7f", "100000", "enter")
+        await tab.wait_for("100000 steps", "starting")
+        tab.mark()
+        # Ten times the timeout with no input: the run goes on, and so does the session.
+        await tab.wait_open(12.0)
+        assert "Still there?" not in tab.text
+        await tab.press("s")
+        await tab.wait_for("stopped")
+        await tab.wait_for("Still there?")  # idle once the run is over
+        await tab.wait_closed()
+        assert tab.close_code == CLOSE_IDLE
+        await tab.close()
+
+    try:
+        asyncio.run(journey())
+    finally:
+        server.stop()
+
+
+def test_unsaved_editor_text_survives_the_idle_end_as_a_draft(tmp_path: Path) -> None:
+    server = _idle(tmp_path, "0.1")  # 6 s: warned after 3
+    folder = tmp_path / "learners" / "eda" / "exercises"
+    mine, draft = folder / "loss.py", folder / ".loss.py.draft"
+
+    async def open_editor(tab: Tab) -> None:
+        await tab.wait_for("lessons finished")
+        tab.mark()
+        await tab.press("x")  # the first lesson's exercise
+        await tab.wait_for("Press e to write")
+        await tab.press("e")
+        await tab.wait_for("ctrl+s saves and checks")
+
+    async def journey() -> None:
+        tab = await Tab.open(server, "/ws/learner/eda")
+        await open_editor(tab)
+        starter = mine.read_text()
+        await tab.press("\x1b[200~# my first idea\n\x1b[201~")  # typed, not saved
+        await tab.wait_for("my first idea")
+        await tab.wait_for("Still there?")
+        await tab.wait_closed()
+        assert tab.close_code == CLOSE_IDLE
+        await tab.close()
+        assert mine.read_text() == starter  # the file as the learner last saved it
+        assert draft.read_text() == "# my first idea\n" + starter
+        # Next time, the editor offers the text back; a save makes it the file.
+        again = await Tab.open(server, "/ws/learner/eda")
+        await open_editor(again)
+        await again.wait_for("unsaved text from last time", "my first idea")
+        await again.press("\x13")  # ctrl+s
+        await again.wait_for("Saved")
+        assert mine.read_text() == "# my first idea\n" + starter
+        assert not draft.exists()
+        # A tab closed with text unsaved keeps it too.
+        again.mark()
+        await again.press("\x1b[200~# closed\n\x1b[201~")
+        await again.wait_for("# closed")
+        await again.close()
+        wait_until(lambda: draft.exists() and draft.read_text().startswith("# closed"), "draft")
+
+    try:
+        asyncio.run(journey())
+    finally:
+        server.stop()
