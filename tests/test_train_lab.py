@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+from dataclasses import replace
 
 import pytest
 import torch
@@ -16,6 +17,7 @@ from llmtutor.app import RunSettings
 from llmtutor.app.chart_widget import Chart
 from llmtutor.app.predict import PredictScreen
 from llmtutor.app.train import TrainingEvent, TrainScreen
+from llmtutor.engine import fmt
 from llmtutor.run_settings import Experiment
 from llmtutor.training import (
     Finished,
@@ -143,6 +145,38 @@ def test_a_run_that_learned_little_says_what_happened_and_what_to_try(
     asyncio.run(scenario())
 
 
+def test_advice_longer_than_its_room_at_80x24_scrolls_and_tab_reaches_it() -> None:
+    async def scenario() -> None:
+        # A deep run without residuals that levelled off at the frequency guess, its first
+        # block's gradient a millionth of its last's: two pieces of advice.
+        settings = RunSettings(lr=0.1, layers=8, residual=False)
+        parts = ["embeddings", *(f"block {i}" for i in range(1, 9)), "head"]
+        norms = tuple((name, 10.0 ** -(9 - i)) for i, name in enumerate(parts))
+        events = [
+            replace(event, grad_norms=norms) if isinstance(event, Progress) else event
+            for event in stalled_events(0.1, "adam", 2.95, 0.0)
+        ]
+        app = training_app(settings)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await feed(events)(pilot)
+            screen = app.screen
+            assert isinstance(screen, TrainScreen)
+            box = screen.query_one("#figures-box")
+            await pilot.pause()
+            assert box.max_scroll_y > 0  # the figures and the advice: more than 6 lines
+            assert screen.focused is screen.query_one("#samples")
+            await pilot.press("tab")
+            assert screen.focused is box
+            await pilot.press("end")
+            await pilot.pause()
+            assert box.scroll_y == box.max_scroll_y > 0
+            assert "vanishing gradient" in shown(screen, "#figures")
+            await pilot.press("tab")
+            assert screen.focused is screen.query_one("#samples")
+
+    asyncio.run(scenario())
+
+
 def test_a_run_that_learned_gets_no_advice() -> None:
     async def scenario() -> None:
         app = training_app()
@@ -224,6 +258,18 @@ def test_a_lessons_experiment_trains_each_run_and_keeps_them_all_on_the_chart() 
             assert names[1:] == ["3 layers", "3 layers, no residual"]  # one length: steps left out
             assert "run 2 of 2 · finished" in shown(screen, "#progress")
             assert shown(screen, "#lesson-title").startswith("Depth  ·  CPU")
+            # The closing comparison stays under the figures: block 1's norm over block 3's
+            # at each run's last report, as the screen received them.
+            ratios = []
+            for label, norms in screen.last_norms.items():
+                norm = dict(norms)
+                ratios.append(f"{fmt(norm['block 1'] / norm['block 3'], 2)} ({label})")
+            figures = " ".join(shown(screen, "#figures").split())
+            assert (
+                "First block's gradient ÷ last block's, at each run's last report: "
+                + "; ".join(ratios)
+            ) in figures
+            assert len(ratios) == 2
 
     asyncio.run(scenario())
 

@@ -22,6 +22,7 @@ from textual.widgets import Footer, Static
 
 from llmtutor.app.chart_widget import Chart
 from llmtutor.app.train_dialog import SettingsDialog
+from llmtutor.app.widgets import ScrollWhenLong
 from llmtutor.engine import fmt, live_run
 from llmtutor.render.chart import LiveSeries
 from llmtutor.render.timeline import Written, timeline
@@ -66,6 +67,9 @@ class TrainScreen(Screen[None]):
         Binding("q", "close", "Back"),
         Binding("escape", "close", "Back", show=False),
     ]
+    # ↑↓ scroll the samples; Tab reaches the figures' advice and the intro when they are
+    # too long for their room.
+    AUTO_FOCUS = "#samples"
 
     def __init__(
         self,
@@ -105,6 +109,8 @@ class TrainScreen(Screen[None]):
         self.loop_waiting = False  # the loop said Paused: it leaves the model alone
         self.predict_when_paused = False  # p during a run: open the view once it pauses
         self.advice = ""
+        self.comparison = ""  # an experiment's closing comparison, kept under the figures
+        self.figures_line = Text()
         # the right panel: one weight (False) or gradient health
         self.showing_health = experiment is not None and experiment.panel == "health"
 
@@ -112,10 +118,14 @@ class TrainScreen(Screen[None]):
         with Horizontal(id="title-bar"):
             yield Static(Text(self._heading(), style="bold"), id="lesson-title")
             yield Static("ready", id="progress")
-        yield Static(id="figures")
+        # Both scroll: the advice under the figures, and a lesson's intro, can be longer than
+        # an 80×24 screen leaves them.
+        with ScrollWhenLong(id="figures-box"):
+            yield Static(id="figures")
         intro = (self.intro.strip() + "\n\n" if self.intro else "") + "**Press Enter to start.**"
-        # The lesson file's Markdown: links written out, not hidden behind their text.
-        yield Static(Markdown(visible(intro), hyperlinks=False), id="intro")
+        with ScrollWhenLong(id="intro"):
+            # The lesson file's Markdown: links written out, not hidden behind their text.
+            yield Static(Markdown(visible(intro), hyperlinks=False), id="intro-text")
         yield Chart(id="loss-chart", log_y=False)
         with Horizontal(id="train-panels"):
             with VerticalScroll(id="samples"):
@@ -177,8 +187,12 @@ class TrainScreen(Screen[None]):
         self.curve = LiveSeries(self._legend(), x_label="step", y_label="loss")
         self.running, self.paused = True, False
         self.samples, self.samples_note, self.losses, self.advice = [], "", [], ""
+        self.comparison = ""
         self.model_ready, self.steps_done, self.loop_waiting = False, 0, False
-        self.query_one("#intro").display = False
+        intro = self.query_one("#intro")
+        if intro.has_focus:
+            self.query_one("#samples").focus()
+        intro.display = False
         self.query_one("#loss-chart", Chart).display = True
         self._set_status("starting…")
         self._show_figures(Text("loading torch and building the model…", style="dim"))
@@ -283,13 +297,11 @@ class TrainScreen(Screen[None]):
             if ratio is not None:
                 ratios.append(f"{fmt(ratio, 2)} ({label})")
         if len(ratios) > 1:
-            self.notify(
+            self.comparison = (
                 "First block's gradient ÷ last block's, at each run's last report: "
-                + "; ".join(ratios),
-                title="Experiment done",
-                timeout=30,
-                markup=False,
+                + "; ".join(ratios)
             )
+            self._show_figures(self.figures_line)
 
     def _on_progress(self, event: Any) -> None:
         if self.curve is None:
@@ -387,7 +399,11 @@ class TrainScreen(Screen[None]):
             self.call_after_refresh(scroller.scroll_end, animate=False)
 
     def _show_figures(self, text: Text) -> None:
-        """The figures line, with the advice under it when a run went wrong."""
+        """The figures line; under it an experiment's closing comparison, and the advice
+        when a run went wrong."""
+        self.figures_line = text
+        if self.comparison:
+            text = Text.assemble(text, "\n", (self.comparison, "bold"))
         if self.advice:
             text = Text.assemble(text, "\n", (self.advice, "yellow"))
         self.query_one("#figures", Static).update(text)

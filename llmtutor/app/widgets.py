@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from rich.console import RenderableType
 from rich.segment import Segment
+from textual.containers import VerticalScroll
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -290,3 +291,11 @@ class ScrollingDrawing(_Drawn, ScrollView):
         strips = self.lines.at(width)
         index = y + self.scroll_offset.y
         return strips[index] if index < len(strips) else Strip.blank(width, self.rich_style)
+
+
+class ScrollWhenLong(VerticalScroll):
+    """A scrolling box that Tab stops at only while what it holds is taller than it is: a
+    short one is passed by, so Tab still reaches the panels the learner reads."""
+
+    def allow_focus(self) -> bool:
+        return super().allow_focus() and self.max_scroll_y > 0
