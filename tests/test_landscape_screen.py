@@ -417,4 +417,4 @@ async def test_the_pytorch_panel_marks_a_chaotic_value_and_says_why() -> None:
         assert "≈" in rows and "✓" in rows and "✗" not in rows, panel.lines.text
         assert "L end GD" in rows["≈"]
         assert "≈ the two differ, and so does torch from itself" in text
-        assert f"L end GD becomes {fmt(result.nudged[name])}." in text
+        assert f"L end GD (minima map) becomes {fmt(result.nudged[name])}." in text

@@ -12,6 +12,8 @@ from rich.text import Text
 
 from llmtutor.app.widgets import ScrollingDrawing
 from llmtutor.engine import Trace, fmt
+from llmtutor.render import styles
+from llmtutor.render.values import headings
 from llmtutor.safe_text import visible
 
 # How each value compares (ViewResult.verdict): the mark and its style.
@@ -52,8 +54,11 @@ class TorchPanel(ScrollingDrawing):
         table.add_column("engine", justify="right")
         table.add_column("")
         names = [name for name in revealed if name in self.result.values and name in trace]
+        heads = headings(names, trace)
         sensitive = []
         for name in names:
+            if name in heads:
+                table.add_row(Text.assemble((heads[name], styles.HEADING)))
             torch_value, engine_value = self.result.values[name], trace.value(name)
             verdict = self.result.verdict(name, engine_value)
             if verdict == "sensitive":
@@ -83,7 +88,7 @@ class TorchPanel(ScrollingDrawing):
             ("≈", "bold yellow"),
             " the two differ, and so does torch from itself: nudge every real-valued input by "
             "one part in 10¹² and its ",
-            Text(trace[name].symbol),
+            Text(trace[name].symbol + (f" ({trace[name].group})" if trace[name].group else "")),
             f" becomes {fmt(self.result.nudged[name])}. This path magnifies tiny differences, "
             "so the last-digit differences between torch's arithmetic and the engine's grow "
             "as large: these digits cannot be compared.",

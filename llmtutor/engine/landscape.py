@@ -534,7 +534,9 @@ def compute(**values: float) -> Trace:
         if spec.name in SETTING_NAMES:
             t.input(spec.name, float(values.get(spec.name, spec.default)), spec.symbol)  # type: ignore[arg-type]
     for surface in SURFACES.values():
-        _race_on(t, surface, start(values, surface), s)
+        # Every map's values share short symbols ("L end GD"): the panels head them by map.
+        with t.grouped("the article's network" if surface.name == "toy" else f"{surface.name} map"):
+            _race_on(t, surface, start(values, surface), s)
     return t
 
 

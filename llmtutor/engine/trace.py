@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 
 from llmtutor.engine.expr import Expr, ref, why_not_finite
 from llmtutor.engine.facts import Fact
@@ -27,6 +28,9 @@ class Quantity:
     value: float
     is_input: bool = False
     note: str = ""  # a computed remark, e.g. which way a gradient says to move
+    # The part of the computation it belongs to ("minima map"), where several parts share
+    # short symbols ("L end GD"): panels head each part's values with it.
+    group: str = ""
 
     @property
     def equation(self) -> str:
@@ -62,6 +66,7 @@ class Trace(Mapping[str, Quantity]):
         self._items: dict[str, Quantity] = {}
         self.series: dict[str, Series] = {}  # curves for charts, by name
         self.facts: dict[str, str] = {}  # computed facts, by name
+        self._group = ""
 
     # -- recording, from one definition -----------------------------------------------------
 
@@ -107,9 +112,20 @@ class Trace(Mapping[str, Quantity]):
         self.series[series.name] = series
         return series
 
+    @contextmanager
+    def grouped(self, group: str) -> Iterator[None]:
+        """Quantities recorded inside belong to `group` (see Quantity.group)."""
+        before, self._group = self._group, group
+        try:
+            yield
+        finally:
+            self._group = before
+
     def _put(self, quantity: Quantity) -> None:
         if quantity.name in self._items:
             raise ValueError(f"quantity {quantity.name!r} recorded twice")
+        if self._group and not quantity.group:
+            quantity = replace(quantity, group=self._group)
         self._items[quantity.name] = quantity
 
     def __getitem__(self, name: str) -> Quantity:

@@ -10,3 +10,4 @@ GRADIENT = "bold magenta"  # gradients flowing backwards through a diagram
 CHANGED = "bold magenta"  # a value the learner's own inputs changed from the defaults
 RIGHT = "bold green"  # a learner's value that matches the engine's
 WRONG = "bold red"  # one that does not
+HEADING = "italic underline"  # the part of a computation the values under it belong to

@@ -36,8 +36,11 @@ def values_table(
     shown = set(inputs)
     rows = [(name, True) for name in inputs]
     rows += [(name, False) for name in dict.fromkeys(revealed) if name not in shown]
+    heads = headings([name for name, is_input in rows if not is_input], trace)
     for name, is_input in rows:
         quantity = trace[name]
+        if name in heads:
+            table.add_row(Text.assemble((heads[name], styles.HEADING)), Text(""))
         value = fmt(quantity.value)
         if differs(trace, baseline, name):
             marker, name_style, value_style = "Δ ", styles.CHANGED, styles.CHANGED
@@ -51,3 +54,18 @@ def values_table(
             Text(marker + quantity.symbol, style=name_style), Text(value, style=value_style)
         )
     return table
+
+
+def headings(names: Iterable[str], trace: Trace) -> dict[str, str]:
+    """Where a part's values begin in a list of them (see Quantity.group), the heading to put
+    above: none when they are all of one part, as no symbol can then be read for another."""
+    names = list(names)
+    if len({trace[name].group for name in names}) < 2:
+        return {}
+    heads, last = {}, None
+    for name in names:
+        group = trace[name].group
+        if group != last:
+            heads[name] = group or "other values"
+        last = group
+    return heads
