@@ -14,6 +14,7 @@ from textual.widgets import Input
 
 from llmtutor.app import create_app
 from llmtutor.app.lesson import LessonScreen
+from llmtutor.app.notice import ScreenNotice
 from llmtutor.app.quiz import is_close, parse_guess
 from llmtutor.app.widgets import Drawing, ScrollingDrawing
 from llmtutor.curriculum import load_catalog, load_lesson
@@ -302,8 +303,9 @@ def test_watch_reloads_the_file_and_keeps_the_last_good_version(tmp_path: Path) 
             await pilot.pause(1.3)
             assert screen.lesson.title == "Backpropagation" or screen.lesson.title == "Edited"
             assert screen.lesson.title == "Edited"  # the broken version did not replace it
-            messages = [n.message for n in app._notifications]
-            assert any("zz" in m and "last good version" in m for m in messages)
+            said = screen.query_one(ScreenNotice).text  # on this screen, not the app's
+            assert "zz" in said and "last good version" in said
+            assert screen.query_one(ScreenNotice).has_class("-error")
 
     asyncio.run(scenario())
 

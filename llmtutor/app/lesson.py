@@ -27,7 +27,7 @@ from textual.widgets import Footer, Input, Static
 from llmtutor.app.inputs_panel import InputsPanel
 from llmtutor.app.landscape_map import LandscapeMap
 from llmtutor.app.messages import QuizScored, StepShown
-from llmtutor.app.notice import ScreenNotice
+from llmtutor.app.notice import NOTICE_TIMEOUT_S, ScreenNotice
 from llmtutor.app.quiz import Answer, QuizPrompt, parse_guess, score_line, verdict
 from llmtutor.app.torch_panel import TorchPanel
 from llmtutor.app.widgets import Anchored, Draw, Drawing, ScrollingDrawing
@@ -713,10 +713,10 @@ class LessonScreen(Screen[None]):
         else:
             self.say("This lesson has no experiment.")
 
-    def say(self, message: str) -> None:
+    def say(self, message: str, timeout: float = NOTICE_TIMEOUT_S, error: bool = False) -> None:
         """A notice about this lesson, shown on this screen only: it does not follow the
         learner to the next one, as the app's notifications would."""
-        self.query_one(ScreenNotice).say(message)
+        self.query_one(ScreenNotice).say(message, timeout, error)
 
     def action_previous(self) -> None:
         if self.step > 0:
@@ -752,18 +752,17 @@ class LessonScreen(Screen[None]):
         except LessonFileError as error:
             first = error.problems[0]
             more = f" (and {len(error.problems) - 1} more)" if len(error.problems) > 1 else ""
-            self.notify(
+            self.say(
                 f"{visible(str(first), one_line=True)}{more}. Showing the last good version.",
-                severity="error",
                 timeout=10,
-                markup=False,
+                error=True,
             )
             return
         if not isinstance(lesson, Lesson):
-            self.notify("The file is no longer a step-by-step lesson.", severity="error")
+            self.say("The file is no longer a step-by-step lesson.", timeout=10, error=True)
             return
         self.replace_lesson(lesson)
-        self.notify("Lesson reloaded.", timeout=2)
+        self.say("Lesson reloaded.", timeout=2)
 
     def replace_lesson(self, lesson: Lesson) -> None:
         """Show a new version of the lesson (its file changed), staying on the same step."""

@@ -32,9 +32,11 @@ class ScreenNotice(Container):
         """What the notice says, as plain text; empty while none is on show."""
         return str(self.query_one(Static).content) if self.display else ""
 
-    def say(self, message: str, timeout: float = NOTICE_TIMEOUT_S) -> None:
-        """Show `message` (text, never markup) for `timeout` seconds."""
+    def say(self, message: str, timeout: float = NOTICE_TIMEOUT_S, error: bool = False) -> None:
+        """Show `message` (text, never markup) for `timeout` seconds; an `error` is marked
+        red, as Textual marks an error's notification."""
         self.query_one(Static).update(Text(message))
+        self.set_class(error, "-error")
         self.display = True
         if self._timer is not None:
             self._timer.stop()
