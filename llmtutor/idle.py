@@ -66,23 +66,27 @@ def ended(timeout_s: float) -> str:
     the web socket's close reason)."""
     said = (
         f"This tab ended after {duration(timeout_s)} without input. "
-        "Reload the page to carry on where you left off."
+        "Press Restart or reload the page to carry on where you left off."
     )
     return said if len(said.encode("utf-8")) <= 123 else ENDED
 
 
-ENDED = "This session has ended. Reload the page to carry on where you left off."
+ENDED = "This session has ended. Press Restart or reload the page to carry on where you left off."
 
 
 class IdleClock:
-    """How long the learner has left the session alone. `touch` at each input; `tick`
-    now and then says whether to warn or to end."""
+    """How long the learner has left the session alone. `touch` at each input; `tick`,
+    every `tick_s`, says whether to warn or to end."""
 
-    def __init__(self, timeout_s: float, now: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, timeout_s: float, tick_s: float = 0.0, now: Callable[[], float] = time.monotonic
+    ) -> None:
         self.timeout_s = timeout_s
+        self.tick_s = tick_s  # how often `tick` is meant to be called (0: not said)
         self._now = now
         self.since = now()  # the last input, or the end of the last busy spell
         self._busy = False
+        self._ticked: float | None = None
 
     def touch(self) -> None:
         self.since = self._now()
@@ -91,6 +95,14 @@ class IdleClock:
         """The state now; `busy`: a training run or a check is going on (never idle, and
         idle time counts from the first tick that finds it over)."""
         now = self._now()
+        if self._ticked is not None and self.tick_s > 0:
+            # A tick this late means the session itself was held up (a heavy screen being
+            # drawn on a loaded machine, with the learner's next key waiting): that time
+            # is the session's, not the learner's, and is not counted.
+            stalled = now - self._ticked - self.tick_s
+            if stalled > self.tick_s:
+                self.since = min(now, self.since + stalled)
+        self._ticked = now
         if busy or self._busy:
             self._busy = busy
             self.since = now

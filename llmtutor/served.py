@@ -320,8 +320,8 @@ class ServedTutorApp(TutorApp):
     @on(events.Mount)
     def _start_idle_clock(self) -> None:
         if self.idle_timeout_s > 0:
-            self.idle = IdleClock(self.idle_timeout_s)
             tick = min(5.0, max(0.05, self.idle_timeout_s / 20))
+            self.idle = IdleClock(self.idle_timeout_s, tick)
             self.set_interval(tick, self._idle_tick)
 
     async def on_event(self, event: events.Event) -> None:

@@ -445,7 +445,7 @@ class FakeTime:
 )
 def test_the_idle_clock_warns_a_minute_ahead_or_at_half(timeout_s: float, warned_at: float) -> None:
     clock_time = FakeTime()
-    clock = IdleClock(timeout_s, clock_time)
+    clock = IdleClock(timeout_s, now=clock_time)
     clock_time.now += warned_at - 0.01
     assert clock.tick(busy=False) == "active"
     clock_time.now += 0.02
@@ -458,7 +458,7 @@ def test_the_idle_clock_warns_a_minute_ahead_or_at_half(timeout_s: float, warned
 
 def test_idle_time_counts_from_the_end_of_a_run_or_check() -> None:
     clock_time = FakeTime()
-    clock = IdleClock(60.0, clock_time)
+    clock = IdleClock(60.0, now=clock_time)
     clock_time.now += 3600  # an hour of training without a key
     assert clock.tick(busy=True) == "active"
     clock_time.now += 10
@@ -471,13 +471,30 @@ def test_idle_time_counts_from_the_end_of_a_run_or_check() -> None:
     assert clock.tick(busy=False) == "end"
 
 
+def test_a_session_held_up_does_not_count_the_hold_up_as_idle() -> None:
+    clock_time = FakeTime()
+    clock = IdleClock(6.0, tick_s=0.3, now=clock_time)
+    clock_time.now += 0.3
+    assert clock.tick(busy=False) == "active"
+    clock_time.now += 10.0  # the session could not run its ticks (nor read the keys)
+    assert clock.tick(busy=False) == "active"
+    for _ in range(10):  # 3 s more, ticking as it should: warned, as after 3 s idle
+        clock_time.now += 0.3
+        clock.tick(busy=False)
+    assert clock.tick(busy=False) == "warn"
+    for _ in range(10):
+        clock_time.now += 0.3
+        state = clock.tick(busy=False)
+    assert state == "end"
+
+
 def test_the_idle_words() -> None:
     assert warning(1800) == (
         "Still there? This tab ends in 1 minute unless you press a key. Your progress is saved."
     )
     assert "ends in 15 seconds" in warning(30)
     assert ended(1800).startswith("This tab ended after 30 minutes without input.")
-    assert "Reload the page" in ended(1800)
+    assert "reload the page to carry on where you left off" in ended(1800)
     for timeout_s in (0.001, 1, 59.9, 61, 5400, 1e12, 1e300):
         assert len(ended(timeout_s).encode()) <= 123  # a web socket's close reason
 
@@ -568,7 +585,7 @@ def test_input_keeps_an_idle_tab_going(tmp_path: Path) -> None:
 
 
 def test_a_training_run_holds_off_the_idle_end(tmp_path: Path) -> None:
-    server = _idle(tmp_path, "0.02", "--max-training", "1")  # 1.2 s: warned after 0.6
+    server = _idle(tmp_path, "0.05", "--max-training", "1")  # 3 s: warned after 1.5
 
     async def journey() -> None:
         tab = await Tab.open(server, "/ws/learner/tia")
@@ -581,7 +598,7 @@ def test_a_training_run_holds_off_the_idle_end(tmp_path: Path) -> None:
         await tab.press("end", "\x7f", "\x7f", "\x7f", "100000", "enter")
         await tab.wait_for("100000 steps", "starting")
         tab.mark()
-        # Ten times the timeout with no input: the run goes on, and so does the session.
+        # Four times the timeout with no input: the run goes on, and so does the session.
         await tab.wait_open(12.0)
         assert "Still there?" not in tab.text
         await tab.press("s")
