@@ -137,17 +137,32 @@ def make_server(
                 **options,
             )
             self.websocket = websocket
+            self._closing: asyncio.Task[None] | None = None
 
         async def on_meta(self, data: bytes) -> None:
             with contextlib.suppress(ValueError, TypeError, AttributeError):
                 if json.loads(data).get("type") == "exit":
-                    return  # the page is told once the process has ended, and why (run)
+                    # The page is told once the process has ended, and why; in a task of
+                    # its own, since the process's output is read meanwhile.
+                    self._close_page()
+                    return
             await super().on_meta(data)
 
         async def run(self) -> None:
             await super().run()
             # The process ended (quit, idle, or crashed): the page says the session ended
             # at once, rather than showing the last screen as if it were still there.
+            with contextlib.suppress(Exception):
+                await self._close_page()
+
+        def _close_page(self) -> asyncio.Task[None]:
+            if self._closing is None:
+                self._closing = asyncio.create_task(self._closed_page())
+            return self._closing
+
+        async def _closed_page(self) -> None:
+            """Close the page's socket once the process has ended (or after QUIT_WAIT_S):
+            with the idle code and its reason when it ended idle."""
             process = self._process
             code = None
             if process is not None:

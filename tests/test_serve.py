@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from serving import SERVE, Served, Tab, session_of, wait_until
+from serving import DEADLINE, SERVE, Served, Tab, session_of, wait_until
 
 from llmtutor.curriculum import load_catalog
 from llmtutor.curriculum.exercises import load_exercises
@@ -595,14 +595,19 @@ def test_a_training_run_holds_off_the_idle_end(tmp_path: Path) -> None:
         await tab.wait_for("Press Enter to start")
         await tab.press("r")  # settings: a run far longer than this test
         await tab.wait_for("Restart the run with these settings")
-        await tab.press("end", "\x7f", "\x7f", "\x7f", "100000", "enter")
-        await tab.wait_for("100000 steps", "starting")
+        tab.mark()
+        await tab.press("end", "\x7f", "\x7f", "\x7f", "100000")
+        await tab.wait_for("100000")
+        await tab.press("enter")
+        await tab.wait_for("starting")  # until torch is loaded in the run's own process
         tab.mark()
         # Four times the timeout with no input: the run goes on, and so does the session.
         await tab.wait_open(12.0)
         assert "Still there?" not in tab.text
         await tab.press("s")
-        await tab.wait_for("stopped")
+        # Stopped once the run's process has loaded torch, which on a loaded machine can
+        # take minutes: a longer bound, not a longer wait.
+        await tab.wait_for("stopped", deadline=DEADLINE * 5)
         await tab.wait_for("Still there?")  # idle once the run is over
         await tab.wait_closed()
         assert tab.close_code == CLOSE_IDLE
