@@ -320,9 +320,14 @@ class ServedTutorApp(TutorApp):
     @on(events.Mount)
     def _start_idle_clock(self) -> None:
         if self.idle_timeout_s > 0:
-            tick = min(5.0, max(0.05, self.idle_timeout_s / 20))
-            self.idle = IdleClock(self.idle_timeout_s, tick)
-            self.set_interval(tick, self._idle_tick)
+            # From when the first screen is drawn: a session slow to start (a loaded
+            # machine) is not idle before the learner has seen anything.
+            self.call_after_refresh(self._idle_from_now)
+
+    def _idle_from_now(self) -> None:
+        tick = min(5.0, max(0.05, self.idle_timeout_s / 20))
+        self.idle = IdleClock(self.idle_timeout_s, tick)
+        self.set_interval(tick, self._idle_tick)
 
     async def on_event(self, event: events.Event) -> None:
         if (
