@@ -43,3 +43,37 @@ def test_keys_typed_faster_than_the_tutor_reads_them_keep_their_order() -> None:
             assert app.screen.trace.value("lr") == 29.0
 
     asyncio.run(scenario())
+
+
+def test_the_training_dialog_takes_keys_in_order_and_enter_after_them() -> None:
+    """The restart dialog's fields run their editing keys, and Enter, in order with the
+    characters typed: "500", then End, three backspaces, "100000" and Enter, all queued
+    before the dialog handles any, restart the run with 100,000 steps (out of order, the
+    backspaces could fall among the digits, and Enter read the field before its last)."""
+    from llmtutor.app import RunSettings
+    from llmtutor.app.train import TrainScreen
+
+    async def scenario() -> None:
+        app = create_app(CATALOG, train=RunSettings(device="cpu"), start_training=False)
+        app.animation_level = "none"
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, TrainScreen)
+            await pilot.press("r")
+            await pilot.pause()
+            field = app.screen.query_one("#setting-steps", Input)
+            field.focus()
+            await pilot.pause()
+            assert field.value == "500"
+            keys = [("end", None), *[("backspace", None)] * 3]
+            keys += [(digit, digit) for digit in "100000"] + [("enter", None)]
+            for key, char in keys:
+                app.post_message(events.Key(key, char))
+            for _ in range(200):
+                if app.screen is screen:
+                    break
+                await pilot.pause(0.02)
+            assert app.screen is screen and screen.settings.steps == 100_000
+            await pilot.press("s")  # the run it started
+
+    asyncio.run(scenario())

@@ -15,7 +15,6 @@ import re
 from collections.abc import Mapping
 from typing import ClassVar
 
-from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -23,6 +22,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input, Label, Static
 
+from llmtutor.app.widgets import OrderedInput
 from llmtutor.curriculum import Lesson
 from llmtutor.engine import InputSpec, InputValue, fmt_input
 from llmtutor.safe_text import visible
@@ -44,7 +44,7 @@ def unfinished(text: str) -> bool:
     return any(item.endswith((".", "_")) for item in re.split(r"[,\s]+", body))
 
 
-class ValueField(Input):
+class ValueField(OrderedInput):
     """The field of one input. Its keys are listed in the footer: while a text field has
     focus, Textual hides the lesson's letter keys (they are typed), which would leave the
     footer empty. Every keystroke recomputes; there is nothing to submit."""
@@ -53,27 +53,6 @@ class ValueField(Input):
         Binding("tab", "app.focus_next", "Next field"),
         Binding("escape", "screen.close", "Done"),
     ]
-
-    async def on_key(self, event: events.Key) -> None:
-        """Run the field's own editing keys (backspace, arrows, home, …) here, in order
-        with the characters typed. Textual types a character at once but runs a bound key
-        only once the key has gone up to the app, so on a busy machine, or typed fast,
-        backspace then "0.7" over "0.1" could end as "0." with 0.7 applied (Textual issue
-        #6605)."""
-        action = _editing_action(event)
-        if action is not None:
-            event.stop()
-            event.prevent_default()
-            await self.run_action(action)
-
-
-def _editing_action(event: events.Key) -> str | None:
-    """The action an Input binds to this key (its own bindings, not the field's), or None."""
-    pressed = {event.key, *event.aliases}
-    for binding in Input.BINDINGS:
-        if isinstance(binding, Binding) and pressed & {k.strip() for k in binding.key.split(",")}:
-            return binding.action
-    return None
 
 
 class InputsPanel(VerticalScroll):

@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from llmtutor.app.inputs_panel import warning
+from llmtutor.app.widgets import OrderedInput
 from llmtutor.run_settings import RunSettings
 
 FIELDS = (
@@ -34,12 +35,13 @@ def shown(value: object) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-class SettingField(Input):
-    """A setting's field. Enter restarts the run from the field itself, after the keys
-    typed before it: as a priority key of the dialog it ran first, and a value typed
+class SettingField(OrderedInput):
+    """A setting's field. Enter restarts the run from the field itself, in order after the
+    keys typed before it: as a priority key of the dialog it ran first, and a value typed
     quickly (`0.01` then Enter) could be read without its last characters."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "screen.apply", "Restart")]
+    IN_ORDER: ClassVar[dict[str, str]] = {"enter": "screen.apply"}
 
 
 class SettingsDialog(ModalScreen[RunSettings | None]):

@@ -12,14 +12,18 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import ClassVar
 
 from rich.console import RenderableType
 from rich.segment import Segment
+from textual import events
+from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
+from textual.widgets import Input
 
 MIN_WIDTH = 20  # narrower than this, a drawing is made at this width and cut
 TEXT_WIDTH = 80  # the width `Lines.text` draws at when nothing was drawn yet
@@ -299,3 +303,29 @@ class ScrollWhenLong(VerticalScroll):
 
     def allow_focus(self) -> bool:
         return super().allow_focus() and self.max_scroll_y > 0
+
+
+class OrderedInput(Input):
+    """A field that runs its editing keys (backspace, arrows, home, …), and the keys in
+    IN_ORDER, here, in order with the characters typed. Textual types a character at once
+    but runs a bound key only once the key has gone up to the app, so on a busy machine, or
+    typed fast, backspace then "0.7" over "0.1" could end as "0." with 0.7 applied, and a
+    value typed then Enter be read without its last characters (Textual issue #6605)."""
+
+    IN_ORDER: ClassVar[dict[str, str]] = {}  # more keys to run in order: key → action
+
+    async def on_key(self, event: events.Key) -> None:
+        action = self.IN_ORDER.get(event.key) or _editing_action(event)
+        if action is not None:
+            event.stop()
+            event.prevent_default()
+            await self.run_action(action)
+
+
+def _editing_action(event: events.Key) -> str | None:
+    """The action an Input binds to this key (its own bindings, not a subclass's), or None."""
+    pressed = {event.key, *event.aliases}
+    for binding in Input.BINDINGS:
+        if isinstance(binding, Binding) and pressed & {k.strip() for k in binding.key.split(",")}:
+            return binding.action
+    return None
