@@ -31,7 +31,6 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.notifications import Notification, Notify
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static, TextArea
@@ -301,7 +300,7 @@ class ServedTutorApp(TutorApp):
         self.name_problem = problem
         self.idle_timeout_s = timeout_from_environment()
         self.idle: IdleClock | None = None  # from mount, when there is a timeout
-        self._idle_warning: Notification | None = None
+        self._idle_warned = False  # the warning is on show
         if learner is not None:
             self.name_problem = name_problem(learner)
             if self.name_problem is None:
@@ -357,22 +356,24 @@ class ServedTutorApp(TutorApp):
         if state == "end":
             self.end_idle()
         elif state == "warn":
-            if self._idle_warning is None:
-                self._idle_warning = Notification(
+            if not self._idle_warned:
+                self._idle_warned = True
+                self.notify(
                     warning(self.idle_timeout_s),
                     title="No input for a while",
                     severity="warning",
                     timeout=self.idle.left() + 60,
                     markup=False,
                 )
-                self.post_message(Notify(self._idle_warning))
         else:
             self._withdraw_idle_warning()
 
     def _withdraw_idle_warning(self) -> None:
-        notification, self._idle_warning = self._idle_warning, None
-        if notification is not None:
-            self._unnotify(notification)
+        """Input came: the warning goes (with any other notification then on show: Textual
+        withdraws one notification only through private API)."""
+        if self._idle_warned:
+            self._idle_warned = False
+            self.clear_notifications()
 
     def end_idle(self) -> None:
         """End the session, as ctrl+q does (progress saved, a paused run stopped), the
