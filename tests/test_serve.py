@@ -15,6 +15,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -352,9 +353,10 @@ def test_one_session_more_than_the_limit_is_told_the_tutor_is_full(tmp_path: Pat
         third = await Tab.open(server, "/ws/learner/l3")
         await third.wait_for("The tutor is full", "2 learners at a time")
         await third.close()
-        await tabs[0].close()  # a place comes free once a tab closes
-        await asyncio.sleep(0.5)
-        status, _ = server.get("/")
+        await tabs[0].close()  # a place comes free once a tab's session has ended
+        end = time.monotonic() + DEADLINE
+        while (status := server.get("/")[0]) != 200 and time.monotonic() < end:
+            await asyncio.sleep(0.1)
         assert status == 200
         fourth = await Tab.open(server, "/ws/learner/l4")
         await fourth.wait_for("lessons finished")
