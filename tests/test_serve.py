@@ -366,7 +366,11 @@ def test_one_session_more_than_the_limit_is_told_the_tutor_is_full(tmp_path: Pat
         assert server.stop() == 0  # Ctrl+C: every session ends, and so does the server
         await fourth.wait_closed()  # its session ended, and so did its socket
 
-    asyncio.run(journey())
+    try:
+        asyncio.run(journey())
+    finally:
+        if server.process.poll() is None:  # the journey failed before it stopped the server
+            server.stop()
     assert "Ending 2 sessions" in server.output
     assert "stopped (3 sessions served)" in server.output
     saved = read_saved(tmp_path / "learners" / "l4" / FILE_NAME)
