@@ -173,6 +173,12 @@ def test_advice_longer_than_its_room_at_80x24_scrolls_and_tab_reaches_it() -> No
             assert "vanishing gradient" in shown(screen, "#figures")
             await pilot.press("tab")
             assert screen.focused is screen.query_one("#samples")
+            await pilot.press("tab")
+            assert screen.focused is box
+            screen.action_start()  # a new run: its figures are short, the keys go back
+            await pilot.pause()
+            assert screen.focused is screen.query_one("#samples")
+            await pilot.press("s")
 
     asyncio.run(scenario())
 

@@ -190,7 +190,8 @@ class TrainScreen(Screen[None]):
         self.comparison = ""
         self.model_ready, self.steps_done, self.loop_waiting = False, 0, False
         intro = self.query_one("#intro")
-        if intro.has_focus:
+        if intro.has_focus or self.query_one("#figures-box").has_focus:
+            # The keys go back to the samples: the intro hides, the figures grow short.
             self.query_one("#samples").focus()
         intro.display = False
         self.query_one("#loss-chart", Chart).display = True
